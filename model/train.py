@@ -1,0 +1,274 @@
+"""Train an NTM or the LSTM baseline on one task: `python -m model.train --task copy`.
+
+Seeded, batched (vectorised over the batch), resumable. Validates periodically on
+fixed sequences that include lengths longer than training, keeps the checkpoint
+that generalises best, and writes assets/<name>.safetensors with its JSON card.
+For copy it also keeps snapshots along training for the Watch-it-learn page.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from model import checkpoints, tasks
+from model.lstm import LSTMBaseline, LSTMConfig
+from model.ntm import NTM, NTMConfig
+
+# task -> (input size, output size, training sizes, training repeats, validation sets)
+# a validation set is (size, repeats, in_range)
+TASKS = {
+    "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1),
+                 val=[(10, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
+    "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10),
+                        val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)]),
+    "associative_recall": dict(io=(8, 6), sizes=(2, 6), repeats=(1, 1),
+                               val=[(6, 1, True), (3, 1, True), (12, 1, False)]),
+}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m model.train", description=__doc__.splitlines()[0])
+    p.add_argument("--task", choices=sorted(TASKS), default="copy")
+    p.add_argument("--model", choices=["ntm", "lstm"], default="ntm")
+    p.add_argument("--name", help="checkpoint name (default: the task, or lstm_<task>)")
+    p.add_argument("--out", type=Path, default=checkpoints.ASSETS, help="folder for the checkpoint")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--optimizer", choices=["adam", "rmsprop"], default="adam")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default 3e-3 NTM, 1e-3 LSTM)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--clip", type=float, default=10.0, help="gradient-norm clip")
+    p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=True,
+                   help="grow the longest training length as the model masters shorter ones")
+    p.add_argument("--minutes", type=float, default=10.0, help="wall-time budget")
+    p.add_argument("--max-updates", type=int, default=100_000)
+    p.add_argument("--val-every", type=int, default=50, help="updates between validations")
+    p.add_argument("--val-batch", type=int, default=16)
+    p.add_argument("--stop-when-solved", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--resume", action="store_true", help="continue from <out>/<name>.train/")
+    p.add_argument("--snapshots", type=int, default=None, help="snapshots to keep (default 10 for copy, 0 else)")
+    p.add_argument("--controller-size", type=int, default=None)
+    p.add_argument("--lstm-layers", type=int, default=3)
+    p.add_argument("--threads", type=int, default=None)
+    return p.parse_args(argv)
+
+
+def build_model(args):
+    d_in, d_out = TASKS[args.task]["io"]
+    if args.model == "lstm":
+        return LSTMBaseline(LSTMConfig(d_in, d_out, args.controller_size or 256, args.lstm_layers))
+    return NTM(NTMConfig(d_in, d_out, controller_size=args.controller_size or 100))
+
+
+def masked_loss(logits, batch):
+    m = batch.mask
+    return torch.nn.functional.binary_cross_entropy_with_logits(logits[:, m], batch.targets[:, m])
+
+
+def bit_errors(logits, batch) -> float:
+    """Mean wrong bits per sequence."""
+    m = batch.mask
+    wrong = ((logits[:, m] > 0) != (batch.targets[:, m] > 0.5)).float()
+    return wrong.sum().item() / logits.shape[0]
+
+
+def validation_sets(task: str, batch: int, seed: int = 10_000):
+    """Fixed validation batches, never drawn from the training generator."""
+    rng = np.random.default_rng(seed)
+    return [(size, reps, in_range, tasks.sample_batch(task, rng, batch, size, reps))
+            for size, reps, in_range in TASKS[task]["val"]]
+
+
+@torch.no_grad()
+def validate(model, sets) -> dict:
+    rows = []
+    for size, reps, in_range, batch in sets:
+        logits, _ = model(batch.inputs)
+        bits = int(batch.mask.sum()) * batch.targets.shape[-1]
+        err = bit_errors(logits, batch)
+        rows.append(dict(size=size, repeats=reps, in_range=in_range, loss=masked_loss(logits, batch).item(),
+                         bit_errors=err, bit_error_rate=err / bits))
+    in_range = max(r["bit_errors"] for r in rows if r["in_range"])
+    beyond = max((r["bit_error_rate"] for r in rows if not r["in_range"]), default=0.0)
+    return dict(rows=rows, in_range_errors=in_range, beyond_rate=beyond,
+                loss=float(np.mean([r["loss"] for r in rows if r["in_range"]])),
+                score=in_range + 100 * beyond)
+
+
+@dataclass
+class Progress:
+    """Everything that resuming needs besides weights and optimizer state."""
+
+    updates: int = 0
+    sequences: int = 0
+    seconds: float = 0.0
+    level: int = 4  # curriculum: longest size currently drawn
+    best_score: float = float("inf")
+    best_updates: int = 0
+    solved_streak: int = 0
+    curve: list = field(default_factory=list)  # [sequences, train loss, val loss, val errors]
+    snapshots: list = field(default_factory=list)  # [updates, sequences, val loss]
+    rng_state: dict | None = None
+
+
+class Trainer:
+    def __init__(self, args):
+        self.args = args
+        spec = TASKS[args.task]
+        self.spec = spec
+        torch.manual_seed(args.seed)
+        self.model = build_model(args)
+        lr = args.lr or (3e-3 if args.model == "ntm" else 1e-3)
+        self.lr = lr
+        opt = torch.optim.Adam if args.optimizer == "adam" else _rmsprop
+        self.opt = opt(self.model.parameters(), lr=lr)
+        self.rng = np.random.default_rng(args.seed)
+        self.name = args.name or (args.task if args.model == "ntm" else f"lstm_{args.task}")
+        self.work = args.out / f"{self.name}.train"
+        self.progress = Progress(level=spec["sizes"][1] if not args.curriculum else min(4, spec["sizes"][1]))
+        self.val_sets = validation_sets(args.task, args.val_batch)
+        self.snap_count = args.snapshots if args.snapshots is not None else (10 if args.task == "copy" else 0)
+
+    # ------------------------------------------------------------ data
+    def sample(self):
+        lo, hi = self.spec["sizes"]
+        size = int(self.rng.integers(lo, max(lo, self.progress.level) + 1))
+        r_lo, r_hi = self.spec["repeats"]
+        reps = int(self.rng.integers(r_lo, r_hi + 1))
+        return tasks.sample_batch(self.args.task, self.rng, self.args.batch_size, size, reps)
+
+    # ------------------------------------------------------------ loop
+    def update(self) -> tuple[float, float]:
+        batch = self.sample()
+        logits, _ = self.model(batch.inputs)
+        loss = masked_loss(logits, batch)
+        self.opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.args.clip)
+        self.opt.step()
+        p = self.progress
+        p.updates += 1
+        p.sequences += self.args.batch_size
+        return loss.item(), bit_errors(logits.detach(), batch)
+
+    def grow_curriculum(self, errors: float) -> None:
+        p, hi = self.progress, self.spec["sizes"][1]
+        if self.args.curriculum and p.level < hi and errors < 0.1:
+            p.level = min(hi, p.level + 2)
+
+    def run(self) -> dict:
+        a, p = self.args, self.progress
+        if a.resume:
+            self.restore()
+        start = time.time() - p.seconds
+        bar = tqdm(total=a.max_updates, initial=p.updates, unit="upd", dynamic_ncols=True)
+        recent = []
+        while p.updates < a.max_updates and time.time() - start < a.minutes * 60:
+            loss, err = self.update()
+            recent = (recent + [(loss, err)])[-20:]
+            avg_loss, avg_err = np.mean(recent, axis=0)
+            bar.update(1)
+            bar.set_postfix(loss=f"{avg_loss:.4f}", bits_wrong=f"{avg_err:.2f}", len=p.level)
+            if p.updates % a.val_every == 0:
+                p.seconds = time.time() - start
+                if self.checkpoint(avg_loss, avg_err) and a.stop_when_solved:
+                    break
+        p.seconds = time.time() - start
+        bar.close()
+        self.save_state()
+        return self.finish()
+
+    def checkpoint(self, train_loss: float, train_err: float) -> bool:
+        """Validate, keep the best, snapshot; return True when the task is solved."""
+        p = self.progress
+        self.grow_curriculum(train_err)
+        v = validate(self.model, self.val_sets)
+        p.curve.append([p.sequences, train_loss, v["loss"], v["in_range_errors"]])
+        full = p.level >= self.spec["sizes"][1]
+        if full and v["score"] <= p.best_score:
+            p.best_score, p.best_updates = v["score"], p.updates
+            checkpoints.save(self.model, self.work / "best", self.args.task)
+        if self.snap_count:
+            checkpoints.save(self.model, self.work / "snapshots" / f"{p.updates:06d}", self.args.task)
+            p.snapshots.append([p.updates, p.sequences, v["loss"]])
+        tqdm.write(f"[{p.seconds:6.1f}s] updates {p.updates} seqs {p.sequences} level {p.level} "
+                   f"val loss {v['loss']:.4f} in-range err {v['in_range_errors']:.3f} "
+                   f"beyond rate {v['beyond_rate']:.5f}")
+        self.save_state()
+        solved = full and v["in_range_errors"] == 0 and v["beyond_rate"] <= 0.0005
+        p.solved_streak = p.solved_streak + 1 if solved else 0
+        return p.solved_streak >= 2
+
+    # ------------------------------------------------------------ resume
+    def save_state(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.progress.rng_state = self.rng.bit_generator.state
+        torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict()}, self.work / "state.pt")
+        (self.work / "progress.json").write_text(json.dumps(self.progress.__dict__, default=int))
+
+    def restore(self) -> None:
+        state = torch.load(self.work / "state.pt", weights_only=True)
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["opt"])
+        self.progress = Progress(**json.loads((self.work / "progress.json").read_text()))
+        self.rng.bit_generator.state = self.progress.rng_state
+        self.progress.best_score = float(self.progress.best_score)
+
+    # ------------------------------------------------------------ output
+    def training_card(self) -> dict:
+        a, p = self.args, self.progress
+        return dict(task=a.task, model=a.model, seed=a.seed, optimizer=a.optimizer, lr=self.lr,
+                    batch_size=a.batch_size, gradient_clip=a.clip, curriculum=a.curriculum,
+                    training_sizes=list(self.spec["sizes"]), training_repeats=list(self.spec["repeats"]),
+                    sequences_seen=p.sequences, updates=p.updates, wall_seconds=round(p.seconds, 1),
+                    best_at_updates=p.best_updates, best_at_sequences=p.best_updates * a.batch_size,
+                    torch=torch.__version__, command="python -m model.train " + " ".join(_argv(a)))
+
+    def finish(self) -> dict:
+        best = self.work / "best"
+        if not best.with_suffix(".json").exists():
+            checkpoints.save(self.model, best, self.args.task)
+        model = checkpoints.load(best)
+        final = validate(model, validation_sets(self.args.task, 64, seed=20_000))
+        card = checkpoints.save(model, self.args.out / self.name, self.args.task, self.training_card(),
+                                {"validation": final})
+        if self.snap_count:
+            self.publish_snapshots()
+        tqdm.write(f"saved {self.args.out / self.name}.safetensors: in-range errors {final['in_range_errors']}, "
+                   f"beyond rate {final['beyond_rate']:.5f}")
+        return card
+
+    def publish_snapshots(self) -> None:
+        """Keep snapshots spaced evenly in validation log-loss, from untrained to converged."""
+        from model.snapshots import publish
+        publish(self.work / "snapshots", self.progress, self.args.out / "snapshots" / self.name,
+                self.snap_count, self.training_card())
+
+
+def _rmsprop(params, lr):
+    return torch.optim.RMSprop(params, lr=lr, momentum=0.9, alpha=0.95, eps=1e-4)
+
+
+def _argv(a) -> list[str]:
+    out = []
+    for k, v in vars(a).items():
+        if v is not None and k not in ("out",):
+            out += [f"--{k.replace('_', '-')}", str(v)]
+    return out
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    Trainer(args).run()
+
+
+if __name__ == "__main__":
+    main()
