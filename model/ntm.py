@@ -95,6 +95,7 @@ class NTM(nn.Module):
         self.head_kinds = ["read"] * c.read_heads + ["write"] * c.write_heads
         self.head_sizes = [heads.param_size(c.memory_width, c.shifts, k == "write") for k in self.head_kinds]
         self.head_layer = nn.Linear(c.controller_size, sum(self.head_sizes))
+        self._tilt_shifts_forward()
         self.output_layer = nn.Linear(c.controller_size + c.read_heads * c.memory_width, c.output_size)
         self.init_reads = nn.Parameter(torch.randn(c.read_heads, c.memory_width) * 0.01)
         if c.memory_init == "learned":
@@ -107,6 +108,19 @@ class NTM(nn.Module):
         w0 = torch.zeros(c.heads, c.memory_rows)
         w0[:, 0] = 1.0  # every head starts focused on row 0: normalised, never learned
         self.register_buffer("init_weights", w0)
+
+    @torch.no_grad()
+    def _tilt_shifts_forward(self, logit: float = 1.0) -> None:
+        """Start every head's shift distribution leaning to offset +1.
+
+        Forward and backward walks are equally good programs; the tilt breaks the tie so
+        trained heads walk memory in reading order (row 11, then 12), which is easier to follow.
+        """
+        c, start = self.config, 0
+        for size in self.head_sizes:
+            offset_plus_one = start + c.memory_width + 2 + c.shift_range + 1  # after key, beta, gate
+            self.head_layer.bias[offset_plus_one] += logit
+            start += size
 
     def initial_state(self, batch: int) -> State:
         ctrl = None

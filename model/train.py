@@ -25,7 +25,7 @@ from model.ntm import NTM, NTMConfig
 # a validation set is (size, repeats, in_range)
 TASKS = {
     "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1),
-                 val=[(10, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
+                 val=[(8, 1, True), (14, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
     "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10),
                         val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)]),
     "associative_recall": dict(io=(8, 6), sizes=(2, 6), repeats=(1, 1),
@@ -41,15 +41,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=checkpoints.ASSETS, help="folder for the checkpoint")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--optimizer", choices=["adam", "rmsprop"], default="adam")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default 3e-3 NTM, 1e-3 LSTM)")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr-decay", type=float, default=0.3,
+                   help="multiply the learning rate by this once the task is first solved (steadies it)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--clip", type=float, default=10.0, help="gradient-norm clip")
-    p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=True,
+    p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=False,
                    help="grow the longest training length as the model masters shorter ones")
     p.add_argument("--minutes", type=float, default=10.0, help="wall-time budget")
     p.add_argument("--max-updates", type=int, default=100_000)
     p.add_argument("--val-every", type=int, default=50, help="updates between validations")
-    p.add_argument("--val-batch", type=int, default=16)
+    p.add_argument("--val-batch", type=int, default=32)
+    p.add_argument("--solved-streak", type=int, default=3, help="validations in a row that must meet the bars")
     p.add_argument("--stop-when-solved", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--resume", action="store_true", help="continue from <out>/<name>.train/")
     p.add_argument("--snapshots", type=int, default=None, help="snapshots to keep (default 10 for copy, 0 else)")
@@ -112,6 +115,7 @@ class Progress:
     best_score: float = float("inf")
     best_updates: int = 0
     solved_streak: int = 0
+    decayed: bool = False
     curve: list = field(default_factory=list)  # [sequences, train loss, val loss, val errors]
     snapshots: list = field(default_factory=list)  # [updates, sequences, val loss]
     rng_state: dict | None = None
@@ -124,8 +128,7 @@ class Trainer:
         self.spec = spec
         torch.manual_seed(args.seed)
         self.model = build_model(args)
-        lr = args.lr or (3e-3 if args.model == "ntm" else 1e-3)
-        self.lr = lr
+        lr = self.lr = args.lr
         opt = torch.optim.Adam if args.optimizer == "adam" else _rmsprop
         self.opt = opt(self.model.parameters(), lr=lr)
         self.rng = np.random.default_rng(args.seed)
@@ -202,8 +205,15 @@ class Trainer:
                    f"beyond rate {v['beyond_rate']:.5f}")
         self.save_state()
         solved = full and v["in_range_errors"] == 0 and v["beyond_rate"] <= 0.0005
+        if solved and p.solved_streak == 0 and not p.decayed:
+            self.decay_lr()
         p.solved_streak = p.solved_streak + 1 if solved else 0
-        return p.solved_streak >= 2
+        return p.solved_streak >= self.args.solved_streak
+
+    def decay_lr(self) -> None:
+        self.progress.decayed = True
+        for group in self.opt.param_groups:
+            group["lr"] *= self.args.lr_decay
 
     # ------------------------------------------------------------ resume
     def save_state(self) -> None:
