@@ -60,11 +60,14 @@ def save(model, path: str | Path, task: str, training: dict | None = None, evalu
 def read_card(path: str | Path) -> dict:
     card_path = Path(path).with_suffix(".json")
     try:
-        return json.loads(card_path.read_text())
+        card = json.loads(card_path.read_text())
     except FileNotFoundError:
         raise CheckpointError(f"the model card {card_path} is missing") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise CheckpointError(f"the model card {card_path} is not valid JSON ({err})") from None
+    if not isinstance(card, dict):
+        raise CheckpointError(f"the model card {card_path} is not a JSON object")
+    return card
 
 
 def load(path: str | Path):

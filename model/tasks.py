@@ -83,7 +83,7 @@ def repeat_copy_example(seq: np.ndarray, repeats: int) -> Example:
 
 
 def recall_example(items: np.ndarray, query: int) -> Example:
-    """items [n,3,6] of 0/1, query index < n-1 -> inputs [4n+5, 8], targets [.., 6], mask."""
+    """items [n,3,6] of 0/1, query index < n-1 -> inputs [4n+8, 8], targets [.., 6], mask."""
     items = np.asarray(items, dtype=np.float32)
     n = items.shape[0]
     if not 0 <= query < n - 1:
