@@ -1,0 +1,125 @@
+"""The shipped models: they load, match their cards, meet their bars on a fixed sample,
+and the evaluation files agree with what model.evaluate computes."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from model import checkpoints, evaluate, tasks
+from model.ntm import NTM
+
+ASSETS = checkpoints.ASSETS
+SHIPPED = sorted(p.stem for p in ASSETS.glob("*.safetensors"))
+REQUIRED = ["copy", "repeat_copy", "associative_recall", "lstm_copy"]
+# training-range sample and the most wrong bits per sequence each model may make there
+BARS = {"ntm": 0.0, "lstm": 0.5}
+
+
+def test_the_required_models_ship():
+    assert set(REQUIRED) <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_weights_match_their_card(name):
+    card = checkpoints.read_card(ASSETS / name)
+    assert checkpoints.sha256(ASSETS / f"{name}.safetensors") == card["sha256"]
+    for key in ("config", "training", "evaluation", "task", "kind"):
+        assert card[key], key
+    assert card["training"]["sequences_seen"] > 0
+    net = checkpoints.load_pretrained(name)
+    assert not net.training
+
+
+def sample_rows(task):
+    """A small fixed training-range sample: (size, repeats)."""
+    if task == "copy":
+        return [(n, 1) for n in (1, 2, 5, 9, 13, 17, 20)]
+    if task == "repeat_copy":
+        return [(1, 1), (3, 7), (6, 4), (10, 10), (10, 1), (2, 10)]
+    return [(n, 1) for n in range(2, 7)]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_meets_its_bar_in_the_training_range(name):
+    card = checkpoints.read_card(ASSETS / name)
+    net = checkpoints.load_pretrained(name)
+    for size, reps in sample_rows(card["task"]):
+        wrong = evaluate.wrong_bits(net, card["task"], size, reps, 20, seed=123 + size + 100 * reps)
+        assert wrong.mean() <= BARS[card["kind"]], (name, size, reps, wrong)
+
+
+def test_copy_copies_a_sentence_longer_than_training_exactly():
+    net = checkpoints.load_pretrained("copy")
+    text = "The quick brown fox jumps over the lazy dog, 42 times; done!"
+    example = tasks.copy_example(tasks.encode_text(text))
+    run = net.run(example.inputs)
+    assert tasks.decode_text(run.outputs[example.mask]) == text
+
+
+def test_copy_writes_crisply_to_successive_rows():
+    c = evaluate.crispness(checkpoints.load_pretrained("copy"), count=20)
+    assert c["mean_max_write_weight"] >= 0.9
+    assert c["consecutive_write_share"] >= 0.95
+
+
+EVAL_FILES = sorted((ASSETS / "eval").glob("*.json"))
+
+
+def test_every_shipped_model_has_an_evaluation():
+    assert {p.stem for p in EVAL_FILES} >= set(REQUIRED)
+
+
+@pytest.mark.parametrize("path", EVAL_FILES, ids=lambda p: p.stem)
+def test_evaluation_file_agrees_with_a_recomputation(path):
+    result = json.loads(path.read_text())
+    card = checkpoints.read_card(ASSETS / result["name"])
+    assert result["sha256"] == card["sha256"], "evaluated weights are not the shipped ones"
+    net = checkpoints.load(ASSETS / result["name"])
+    cheap = [r for r in result["rows"] if r["size"] * r["repeats"] <= 40][:3]
+    assert cheap
+    for r in cheap:
+        again = evaluate.error_row(net, result["task"], r["size"], r["repeats"], r["sequences"], r["in_range"])
+        assert again == r
+    if "crispness" in result:
+        c = result["crispness"]
+        assert evaluate.crispness(net, c["length"], c["sequences"], c["seed"]) == pytest.approx(c)
+
+
+def test_copy_evaluation_meets_the_bars():
+    rows = json.loads((ASSETS / "eval" / "copy.json").read_text())["rows"]
+    short = [r for r in rows if r["size"] <= 20]
+    assert sum(r["sequences"] for r in short) >= 1000
+    assert all(r["mean_wrong_bits"] == 0 for r in short)
+    for length in (40, 80, 120):
+        (row,) = [r for r in rows if r["size"] == length]
+        assert row["bit_error_rate"] <= 0.0005, row
+
+
+def test_snapshots_along_training():
+    folder = ASSETS / "snapshots" / "copy"
+    index = json.loads((folder / "index.json").read_text())
+    snaps = index["snapshots"]
+    assert len(snaps) >= 8
+    seen = [s["sequences"] for s in snaps]
+    assert seen == sorted(seen) and len(set(seen)) == len(seen)
+    assert index["curve"]["rows"], "the loss curve is missing"
+    first, last = (checkpoints.load(folder / snaps[i]["file"]) for i in (0, -1))
+    assert isinstance(first, NTM) and isinstance(last, NTM)
+    example = tasks.random_copy(5, 10)
+    err = [np.abs((n.run(example.inputs).outputs[example.mask] > 0.5) - example.targets[example.mask]).sum()
+           for n in (first, last)]
+    assert err[0] > 10 and err[1] == 0
+
+
+def test_a_two_step_training_run_writes_a_loadable_checkpoint(tmp_path):
+    cmd = [sys.executable, "-m", "model.train", "--task", "copy", "--max-updates", "2", "--val-every", "1",
+           "--batch-size", "4", "--val-batch", "2", "--out", str(tmp_path), "--seed", "3"]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    net = checkpoints.load(tmp_path / "copy")
+    card = checkpoints.read_card(tmp_path / "copy")
+    assert card["training"]["updates"] == 2 and card["training"]["seed"] == 3
+    assert net.run(tasks.random_copy(0, 3).inputs).outputs.shape == (7, 8)
+    subprocess.run(cmd[:4] + ["--max-updates", "4", "--resume"] + cmd[6:], check=True, capture_output=True, timeout=300)
+    assert checkpoints.read_card(tmp_path / "copy")["training"]["updates"] == 4
