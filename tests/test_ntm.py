@@ -292,3 +292,12 @@ def test_head_raw_outputs_are_clipped():
     torch.testing.assert_close(p.beta, clipped.reshape(1, 1))
     torch.testing.assert_close(p.gamma, (1 + clipped).reshape(1, 1))
     assert all(torch.isfinite(t).all() for t in p)
+
+
+def test_untrained_heads_lean_to_shift_plus_one(name):
+    """With a zero controller output (bias only), every head's shift puts most mass on offset +1."""
+    net, c = make(name), CONFIGS[name]
+    raw = torch.split(net.head_layer.bias.detach()[None], net.head_sizes, dim=-1)
+    for kind, r in zip(net.head_kinds, raw):
+        p = heads.split_params(r, c.memory_width, c.shifts, kind == "write")
+        assert int(p.shift.argmax()) == c.shift_range + 1, kind
