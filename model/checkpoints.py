@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from safetensors import SafetensorError
@@ -98,6 +99,8 @@ def _build(card: dict, path: Path):
 
 def load_pretrained(name: str):
     """A shipped model from assets/, e.g. "copy", "repeat_copy", "associative_recall", "lstm_copy"."""
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+", name or ""):
+        raise CheckpointError(f"{name!r} is not a model name: use letters, digits, '_' or '-'")
     path = ASSETS / name
     if not path.with_suffix(".json").exists():
         available = sorted(p.stem for p in ASSETS.glob("*.safetensors"))

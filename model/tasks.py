@@ -16,6 +16,7 @@ grid, a seed) is validated here, and every rejection is one `TaskInputError`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,6 +120,8 @@ def random_repeat_copy(seed: int, length: int, repeats: int) -> Example:
 
 
 def random_recall(seed: int, items: int) -> Example:
+    if items < 2:
+        raise TaskInputError("associative recall needs at least 2 items: a query and the item after it")
     rng = np.random.default_rng(seed)
     query = int(rng.integers(0, items - 1))
     return recall_example(random_bits(rng, (items, ITEM_STEPS, RECALL_BITS)), query)
@@ -203,11 +206,19 @@ def format_bits(bits: np.ndarray) -> str:
     return "\n".join("".join("1" if b >= 0.5 else "0" for b in row) for row in np.asarray(bits))
 
 
+def _whole(value) -> int:
+    """Plain ASCII digits (an optional minus sign) as an int, else ValueError."""
+    text = str(value).strip()
+    if not re.fullmatch(r"-?[0-9]{1,12}", text):
+        raise ValueError(text)
+    return int(text)
+
+
 def check_seed(seed) -> int:
     """A seed must be a whole number from 0 to 2**32 - 1."""
     try:
-        value = int(str(seed).strip())
-    except (TypeError, ValueError):
+        value = _whole(seed)
+    except ValueError:
         raise TaskInputError(f"the seed {seed!r} is not a whole number; use one from 0 to 4294967295") from None
     if not 0 <= value < 2**32:
         raise TaskInputError(f"the seed {value} is out of range; use one from 0 to 4294967295")
@@ -217,8 +228,8 @@ def check_seed(seed) -> int:
 def check_range(name: str, value, low: int, high: int) -> int:
     """A whole number within [low, high], or TaskInputError naming the limits."""
     try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
+        number = _whole(value)
+    except ValueError:
         raise TaskInputError(f"the {name} {value!r} is not a whole number; use one from {low} to {high}") from None
     if not low <= number <= high:
         raise TaskInputError(f"the {name} must be from {low} to {high}, not {number}")
