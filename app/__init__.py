@@ -1,0 +1,1 @@
+"""NTM Explorer's Streamlit app: pages in app/pages/, pure figure builders in app/figures.py."""

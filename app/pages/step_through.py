@@ -1,0 +1,88 @@
+"""Step through: watch the NTM read and write its memory, one step at a time."""
+import streamlit as st
+
+from app import analysis, controls, explain, figures, inputs, state
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+SPEEDS = {"slow": 900, "normal": 450, "fast": 150}
+
+EQUATIONS = {
+    "content": r"w^c_t(i) = \frac{e^{\beta_t K[k_t, M_{t-1}(i)]}}{\sum_j e^{\beta_t K[k_t, M_{t-1}(j)]}},"
+               r"\quad K[u,v] = \frac{u \cdot v}{\lVert u\rVert \lVert v\rVert}",
+    "gated": r"w^g_t = g_t\, w^c_t + (1 - g_t)\, w_{t-1}",
+    "shifted": r"\tilde w_t(i) = \sum_{j} w^g_t(j)\, s_t(i - j)",
+    "final": r"w_t(i) = \frac{\tilde w_t(i)^{\gamma_t}}{\sum_j \tilde w_t(j)^{\gamma_t}}",
+}
+MEMORY_EQUATIONS = (r"M_t(i) = M_{t-1}(i)\,[\mathbf{1} - w_t(i)\, e_t] + w_t(i)\, a_t",
+                    r"r_t = \sum_i w_t(i)\, M_{t-1}(i)")
+
+
+def chart(fig, alt: str, key: str) -> None:
+    st.plotly_chart(fig, key=key, alt=alt, config=PLOTLY_CONFIG)
+
+
+def pipeline(result, t: int, rows, scale: float) -> None:
+    trace, names = result.trace, analysis.head_names(result.trace)
+    tabs = st.tabs([n.capitalize() for n in (names[h] for h in analysis.head_order(trace))])
+    for tab, h in zip(tabs, analysis.head_order(trace)):
+        with tab:
+            chart(figures.pipeline_figure(trace, t, h, rows, scale), explain.alt_pipeline(trace, t, h, names[h]),
+                  f"pipeline-{h}")
+            for col, key in zip(st.columns(4), EQUATIONS):
+                col.latex(EQUATIONS[key])
+
+
+def animation(result, model: str, zoom: bool, scale: float, lecture: bool) -> None:
+    st.subheader("Play the whole run")
+    speed = "normal"
+    if not lecture:
+        speed = st.columns([1, 2])[0].select_slider("Speed of Play", list(SPEEDS), value="normal", key="speed")
+    fig = state.animation(result, model, result.request, zoom, SPEEDS[speed], scale)
+    chart(fig, explain.alt_animation(result.trace), "animation")
+    if not lecture:
+        r = result.request
+        st.download_button("Download this animation (one HTML file that plays offline)",
+                           data=lambda: figures.standalone_html(fig), file_name=f"ntm-{r.task}-{r.mode}.html",
+                           mime="text/html", on_click="ignore", icon=":material/download:")
+
+
+st.title("Step through")
+st.caption("Watch the Neural Turing Machine write a sequence into its memory and read it back, one step at a time.")
+specs = state.available_specs()
+if not specs:
+    st.error("No pretrained model was found in assets/. Train one with `python -m model.train --task copy`.")
+    st.stop()
+
+request, error = controls.input_panel(specs)
+shown = state.remember(request, error)
+st.session_state["shown"] = shown
+spec = inputs.SPECS[shown.task]
+result = state.run_cached(state.load_model(spec.model), spec.model, shown)
+if error:
+    st.warning(f"Your input cannot be used ({error}); still showing the last good run.", icon="⚠️")
+
+lecture, scale = controls.is_lecture(), controls.scale()
+t = controls.step_bar(spec.name, result.example, result.trace.steps, lecture)
+st.markdown(f'<div class="ntm-sentence">{explain.step_sentence(spec, result.example, result.trace, t)}</div>',
+            unsafe_allow_html=True)
+chart(figures.io_figure(spec, result.example, result.trace.outputs, t, scale),
+      explain.alt_io(spec, result.example, result.trace, t), "io")
+
+zoom = st.toggle("Zoom to the rows in use", value=True, key="zoom", bind="query-params",
+                 help="Show only the memory rows the heads visit in this run (memory wraps around).")
+rows = analysis.display_rows(result.trace, zoom)
+left, right = st.columns([3, 2])
+with left:
+    chart(figures.weights_figure(result.trace, t, rows, scale), explain.alt_weights(result.trace, t, rows), "weights")
+with right:
+    chart(figures.memory_figure(result.trace, t, rows, scale), explain.alt_memory(result.trace, t, rows), "memory")
+
+st.subheader("The addressing pipeline: content → gated → shifted → sharpened")
+pipeline(result, t, rows, scale)
+
+st.subheader("Erase, add and read")
+chart(figures.vectors_figure(result.trace, t, scale), explain.alt_vectors(result.trace, t), "vectors")
+for col, eq in zip(st.columns(2), MEMORY_EQUATIONS):
+    col.latex(eq)
+
+animation(result, spec.model, zoom, scale, lecture)
