@@ -1,0 +1,104 @@
+"""Helpers shared by the app's tests (figures, pages, browser): runs, AppTest, chart data.
+
+The page and browser tests use the shipped copy checkpoint (model.checkpoints.ASSETS,
+i.e. assets/ unless NTM_ASSETS says otherwise) and skip only when it is missing.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from model import checkpoints
+from model.ntm import NTM, NTMConfig
+from model.trace import Trace
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRY = ROOT / "app" / "main.py"
+STEP_PAGE = "pages/step_through.py"
+HOME_PAGE = "pages/home.py"
+HAS_COPY = (checkpoints.ASSETS / "copy.safetensors").exists()
+needs_copy = pytest.mark.skipif(not HAS_COPY, reason=f"no copy checkpoint in {checkpoints.ASSETS} yet")
+
+
+# ---------------------------------------------------------------- runs
+
+def small_ntm(seed: int = 0) -> NTM:
+    """An untrained, small NTM for tests of the figures' data (no checkpoint needed)."""
+    torch.manual_seed(seed)
+    return NTM(NTMConfig(9, 8, controller_size=24, memory_rows=24, memory_width=6)).eval()
+
+
+def synthetic_trace(steps: int = 4, rows: int = 8, width: int = 3) -> Trace:
+    """A hand-made trace: the write head walks rows 2, 3, 4, ... by shifts of +1 (gate 0.05);
+    the read head finds row 2 by content (gate 0.95, beta 20). Read head first, as the model orders heads."""
+    t_idx = np.arange(steps)
+    write = np.zeros((steps, rows), np.float32)
+    write[t_idx, (2 + t_idx) % rows] = 1.0
+    read = np.zeros((steps, rows), np.float32)
+    read[:, 2] = 1.0
+    weights = np.stack([read, write], axis=1)  # [T,2,N]
+    shift = np.zeros((steps, 2, 3), np.float32)
+    shift[:, 0, 1] = 1.0  # read: offset 0
+    shift[:, 1, 2] = 1.0  # write: offset +1
+    shift[0, 1] = [0, 0.5, 0.5]  # blurred at step 0, so the sentence can say where it came from
+    gated = np.stack([read, np.roll(write, -1, axis=1)], axis=1)
+    memory = np.cumsum(np.ones((steps, rows, width), np.float32) * write[:, :, None] * 0.5, axis=0)
+    return Trace(
+        inputs=np.zeros((steps, 9), np.float32), outputs=np.full((steps, 8), 0.9, np.float32),
+        initial_memory=np.zeros((rows, width), np.float32), memory=memory,
+        reads=np.ones((steps, 1, width), np.float32) * 0.25, key=np.zeros((steps, 2, width), np.float32),
+        beta=np.array([[20.0, 0.5]] * steps, np.float32), gate=np.array([[0.95, 0.05]] * steps, np.float32),
+        shift=shift, gamma=np.full((steps, 2), 2.0, np.float32), erase=np.full((steps, 1, width), 0.9, np.float32),
+        add=np.full((steps, 1, width), 0.5, np.float32), content=gated.copy(), gated=gated,
+        shifted=weights.copy(), weights=weights, head_kinds=("read", "write"),
+    )
+
+
+# ---------------------------------------------------------------- chart data
+
+def decode(value):
+    """Plotly's JSON arrays: plain lists, or typed arrays {"dtype", "bdata", "shape"} -> ndarray."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if shape:
+            arr = arr.reshape([int(s) for s in str(shape).split(",")])
+        return arr
+    return np.asarray(value, dtype=float) if isinstance(value, list) and value and not isinstance(value[0], str) \
+        else value
+
+
+def spec_of(fig) -> dict:
+    """A figure (go.Figure) as the JSON dict the browser receives."""
+    return json.loads(fig.to_json())
+
+
+def cursor_steps(spec: dict) -> list[float]:
+    """Centres of every cursor shape in a figure spec."""
+    return [(s["x0"] + s["x1"]) / 2 for s in spec["layout"].get("shapes", []) if s.get("name") == "cursor"]
+
+
+def charts(at) -> dict[str, dict]:
+    """The page's Plotly charts by key (io, weights, memory, pipeline-<h>, vectors, animation)."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        key = el.proto.id.split("-", 2)[2]  # "$$ID-<hash>-<key>"
+        out[key] = json.loads(el.proto.spec) | {"alt": el.proto.alt}
+    return out
+
+
+def app_test(query: dict | None = None, page: str = STEP_PAGE):
+    """AppTest of the entry script, opened on a page with URL query parameters, after one run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ENTRY), default_timeout=120)
+    at.run()
+    if page != HOME_PAGE:
+        at.switch_page(page)
+    at.query_params.update(query or {})
+    return at.run()
