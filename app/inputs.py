@@ -14,7 +14,7 @@ from model import tasks
 from model.tasks import Example, TaskInputError
 
 MODES = ("text", "grid", "random")
-MODE_LABELS = {"text": "Text", "grid": "Bit grid", "random": "Random example"}
+MODE_LABELS = {"text": "Text", "grid": "Bit grid", "random": "Random"}  # the labels are what the URL shows
 
 
 @dataclass(frozen=True)

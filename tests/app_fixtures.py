@@ -97,8 +97,11 @@ def app_test(query: dict | None = None, page: str = STEP_PAGE):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ENTRY), default_timeout=120)
-    at.run()
-    if page != HOME_PAGE:
-        at.switch_page(page)
     at.query_params.update(query or {})
+    at.run()  # the entry script registers the pages first
+    if page == HOME_PAGE:
+        return at
+    kept = dict(at.query_params)
+    at.switch_page(page)
+    at.query_params.update({**(query or {}), **kept})
     return at.run()

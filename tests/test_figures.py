@@ -8,7 +8,7 @@ import pytest
 from app import analysis, explain, figures, inputs
 from app.inputs import Request
 from model.tasks import TaskInputError, copy_example, encode_text
-from tests.app_fixtures import cursor_steps, decode, small_ntm, spec_of, synthetic_trace
+from app_fixtures import cursor_steps, decode, small_ntm, spec_of, synthetic_trace
 
 SPEC = inputs.SPECS["copy"]
 

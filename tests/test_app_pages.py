@@ -1,0 +1,188 @@
+"""Every page headless (streamlit.testing AppTest): no exception; input and step drive the charts;
+bad input shows the task's message and keeps the last good run; the URL restores a view.
+
+Uses the shipped copy checkpoint; skips only when it is missing."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app import analysis, inputs
+from model import checkpoints
+from model.tasks import copy_example, encode_text
+from app_fixtures import HOME_PAGE, app_test, charts, cursor_steps, decode, needs_copy
+
+pytestmark = needs_copy
+
+
+@pytest.fixture(scope="module")
+def net():
+    return checkpoints.load_pretrained("copy")
+
+
+def trace_of(net, text: str):
+    return net.run(copy_example(encode_text(text)).inputs).trace
+
+
+def input_bits(at) -> np.ndarray:
+    return decode(charts(at)["io"]["data"][0]["z"]).T  # [T, 9]
+
+
+def shown_step(at) -> int:
+    steps = set(cursor_steps(charts(at)["io"]))
+    assert len(steps) == 1
+    return int(steps.pop())
+
+
+def messages(at) -> str:
+    return " ".join(e.value for e in [*at.error, *at.warning])
+
+
+# ---------------------------------------------------------------- every page renders
+
+def test_home_renders_with_diagram_and_a_tour_of_every_page():
+    at = app_test(page=HOME_PAGE)
+    assert not at.exception
+    assert {el.proto.label for el in at.get("page_link")} >= {"Home", "Step through"}
+    assert any(el.proto.query_string == "text=HELLO" for el in at.get("page_link"))  # one click to a run
+    assert at.get("image"), "the NTM diagram"
+    text = " ".join(m.value for m in at.markdown)
+    assert "attention" in text and "LSTM" in text
+
+
+def test_step_through_renders_every_view():
+    at = app_test()
+    assert not at.exception
+    assert set(charts(at)) == {"io", "weights", "memory", "pipeline-0", "pipeline-1", "vectors", "animation"}
+    assert all(c["alt"] for c in charts(at).values()), "every chart has alt text"
+    assert len(at.latex) >= 6
+    assert "Step 0 of 10" in at.markdown[0].value
+    assert at.get("download_button")
+
+
+def test_lecture_mode_hides_the_controls_and_enlarges_text():
+    normal, lecture = app_test(), app_test({"lecture": "true"})
+    assert not lecture.exception and lecture.toggle(key="lecture").value is True
+    assert lecture.get("download_button") == [] and not any("Jump" in c.value for c in lecture.caption)
+    size = lambda at: charts(at)["memory"]["layout"]["font"]["size"]  # noqa: E731
+    assert size(lecture) > size(normal)
+    assert any("font-size" in h.proto.body for h in lecture.get("html"))
+
+
+# ---------------------------------------------------------------- input and step drive the charts
+
+def test_changing_the_step_moves_every_view(net):
+    at = app_test()
+    trace = trace_of(net, "HELLO")
+    at.slider(key="step").set_value(4).run()
+    assert shown_step(at) == 4 and set(cursor_steps(charts(at)["weights"])) == {4}
+    rows = analysis.display_rows(trace, True)
+    np.testing.assert_allclose(decode(charts(at)["memory"]["data"][0]["z"]), trace.memory[4][rows], atol=1e-5)
+    next_button = next(b for b in at.button if b.label.startswith("Next"))
+    next_button.click().run()
+    assert shown_step(at) == 5
+    np.testing.assert_allclose(decode(charts(at)["memory"]["data"][0]["z"]), trace.memory[5][rows], atol=1e-5)
+    assert "Memory after step 5" in charts(at)["memory"]["layout"]["title"]["text"]
+    next(b for b in at.button if b.label.startswith("◀")).click().run()
+    assert shown_step(at) == 4 and "Step 4 of 10" in at.markdown[0].value
+
+
+def test_next_stops_at_the_last_step_and_landmarks_jump():
+    at = app_test({"step": "10"})
+    next(b for b in at.button if b.label.startswith("Next")).click().run()
+    assert shown_step(at) == 10
+    next(b for b in at.button if b.label.startswith("First read-back")).click().run()
+    assert shown_step(at) == 6
+
+
+def test_changing_the_input_changes_the_charts(net):
+    at = app_test()
+    before = input_bits(at)
+    at.text_input(key="text").set_value("HI").run()
+    assert not at.exception
+    after = input_bits(at)
+    assert before.shape == (11, 9) and after.shape == (5, 9)
+    np.testing.assert_array_equal(after, copy_example(encode_text("HI")).inputs)
+    trace = trace_of(net, "HI")
+    weights = decode(charts(at)["weights"]["data"][0]["z"])
+    np.testing.assert_allclose(weights, trace.weights[:, 1][:, analysis.display_rows(trace, True)].T, atol=1e-5)
+
+
+def test_a_preset_longer_than_training_runs():
+    at = app_test()
+    next(b for b in at.button if b.label == "60 characters").click().run()
+    assert not at.exception
+    assert at.text_input(key="text").value == inputs.LONG_SENTENCE
+    assert input_bits(at).shape == (121, 9) and shown_step(at) == 0
+
+
+def test_random_and_grid_inputs():
+    at = app_test()
+    at.radio(key="mode").set_value("grid").run()
+    assert at.text_area(key="grid").value == inputs.as_grid(inputs.Request(text="HELLO"))  # carried over
+    at.text_area(key="grid").set_value("11110000\n00001111").run()
+    assert input_bits(at).shape == (5, 9) and input_bits(at)[0, :8].tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
+    at.radio(key="mode").set_value("random").run()
+    at.text_input(key="seed").set_value("3").run()
+    at.number_input(key="size").set_value(6).run()
+    assert not at.exception and input_bits(at).shape == (13, 9)
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("bad, words", [
+    ("HÉLLO", "character 2"),
+    ("", "empty"),
+    ("x" * 121, "at most 120"),
+])
+def test_bad_text_shows_the_message_and_keeps_the_last_good_run(bad, words):
+    at = app_test()
+    at.text_input(key="text").set_value("HI").run()
+    good = input_bits(at)
+    at.text_input(key="text").set_value(bad).run()
+    assert not at.exception
+    assert words in messages(at)
+    np.testing.assert_array_equal(input_bits(at), good)
+    at.text_input(key="text").set_value("OK").run()
+    assert not at.error and input_bits(at).shape == (5, 9)
+
+
+def test_a_ragged_grid_shows_the_message_and_keeps_the_run():
+    at = app_test()
+    good = input_bits(at)
+    at.radio(key="mode").set_value("grid").run()
+    at.text_area(key="grid").set_value("01010101\n0101").run()
+    assert "row 2 has 4 bits" in messages(at)
+    np.testing.assert_array_equal(input_bits(at), good)
+
+
+# ---------------------------------------------------------------- the URL holds the view
+
+def test_url_restores_task_input_and_step():
+    at = app_test({"task": "copy", "text": "NTM", "step": "5"})
+    assert not at.exception
+    assert at.text_input(key="text").value == "NTM" and at.slider(key="step").value == 5
+    assert shown_step(at) == 5
+    np.testing.assert_array_equal(input_bits(at), copy_example(encode_text("NTM")).inputs)
+
+
+def test_url_restores_a_random_example():
+    at = app_test({"mode": "Random", "seed": "11", "size": "4", "step": "2"})
+    assert not at.exception and input_bits(at).shape == (9, 9) and shown_step(at) == 2
+
+
+@pytest.mark.parametrize("query, words", [
+    ({"text": "HELLO\u00e9"}, "cannot be encoded"),
+    ({"mode": "Random", "seed": "-4"}, "seed"),
+    ({"mode": "Bit grid", "grid": "012"}, "not a bit"),
+])
+def test_a_tampered_url_shows_the_message_and_a_good_run(query, words):
+    at = app_test(query)
+    assert not at.exception
+    assert words in messages(at)
+    assert charts(at)["io"]  # a run is on screen (the default one)
+
+
+def test_an_impossible_step_in_the_url_is_ignored():
+    at = app_test({"text": "HI", "step": "999"})
+    assert not at.exception and shown_step(at) == 0
