@@ -59,7 +59,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--snapshots", type=int, default=None, help="snapshots to keep (default 10 for copy, 0 else)")
     p.add_argument("--controller-size", type=int, default=None)
     p.add_argument("--lstm-layers", type=int, default=3)
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads (1 is fastest for these small tensors)")
     return p.parse_args(argv)
 
 
@@ -177,6 +178,8 @@ class Trainer:
         if a.resume:
             self.restore()
         start = time.time() - p.seconds
+        if p.updates == 0:
+            self.checkpoint(None, float("inf"))  # the untrained model: first point of the curve
         bar = tqdm(total=a.max_updates, initial=p.updates, unit="upd", dynamic_ncols=True)
         recent = []
         while p.updates < a.max_updates and time.time() - start < a.minutes * 60:
@@ -194,7 +197,7 @@ class Trainer:
         self.save_state()
         return self.finish()
 
-    def checkpoint(self, train_loss: float, train_err: float) -> bool:
+    def checkpoint(self, train_loss: float | None, train_err: float) -> bool:
         """Validate, keep the best, snapshot; return True when the task is solved.
 
         A quick check on a few sequences runs every time; only when it passes does a
@@ -282,15 +285,17 @@ def _rmsprop(params, lr):
 def _argv(a) -> list[str]:
     out = []
     for k, v in vars(a).items():
-        if v is not None and k not in ("out",):
-            out += [f"--{k.replace('_', '-')}", str(v)]
+        flag = f"--{k.replace('_', '-')}"
+        if isinstance(v, bool):
+            out += [flag] if v else ([f"--no-{k.replace('_', '-')}"] if k != "resume" else [])
+        elif v is not None and k != "out":
+            out += [flag, str(v)]
     return out
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
     Trainer(args).run()
 
 
