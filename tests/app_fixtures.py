@@ -105,3 +105,76 @@ def app_test(query: dict | None = None, page: str = STEP_PAGE):
     at.switch_page(page)
     at.query_params.update({**(query or {}), **kept})
     return at.run()
+
+
+# ---------------------------------------------------------------- a real server and browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+SETTLED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+RESULTS = ROOT / "test-results"  # git-ignored
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, log_path: Path):
+    """`streamlit run app/main.py` headless on 127.0.0.1:port; returns the process once /_stcore/health is ok."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ENTRY), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited early; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError(f"streamlit did not answer /_stcore/health in 90 s; see {log_path}")
+
+
+def stop_server(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except Exception:  # noqa: BLE001 - a server that ignores SIGTERM is killed
+        proc.kill()
+        proc.wait(timeout=15)
+
+
+def settle(page, timeout: float = 90_000) -> None:
+    """Wait until the script has finished and at least one chart is drawn."""
+    page.wait_for_selector(SETTLED, timeout=timeout)
+    page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=timeout)
+
+
+# Streamlit's theme wraps chart titles in <b>; these read them as plain text.
+TITLE_JS = "const title = gd => String((gd.layout && gd.layout.title && gd.layout.title.text) || '')" \
+           ".replace(/<[^>]+>/g, ' ').replace(/\\s+/g, ' ').trim();"
+CHART_TITLES_JS = "() => { " + TITLE_JS + " return [...document.querySelectorAll('.js-plotly-plot')].map(title); }"
+CHART_JS = "(prefix) => { " + TITLE_JS + """
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => title(g).startsWith(prefix));
+  if (!gd || !gd._fullData || !gd._fullData.length) return null;
+  const cursors = (gd.layout.shapes || []).filter(s => s.name === 'cursor').map(s => (s.x0 + s.x1) / 2);
+  let sum = 0;
+  for (const row of gd._fullData[0].z || []) for (const v of row) sum += Number.isFinite(v) ? v : 0;
+  return {title: title(gd), cursors: cursors, zsum: sum};
+}"""

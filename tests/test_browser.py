@@ -1,0 +1,112 @@
+"""The app in a real browser: streamlit served headless, Debian's Chromium driven by Playwright.
+
+Opens Home and Step through and screenshots them (test-results/), steps with the Right key
+and checks that the cursor and the memory view move, types a bad character and checks the
+message. Skips when Chromium, Playwright or the copy checkpoint is missing.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app_fixtures import (CHART_JS, CHART_TITLES_JS, CHROMIUM, CHROMIUM_ARGS, RESULTS, free_port, needs_copy, settle,
+                          start_server, stop_server)
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.browser, needs_copy,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    RESULTS.mkdir(exist_ok=True)
+    port = free_port()
+    proc = start_server(port, RESULTS / "streamlit-server.log")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def tab(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def chart(tab, prefix: str) -> dict:
+    """Title, cursor positions and a checksum of the first trace of the chart whose title starts with prefix."""
+    return tab.wait_for_function(CHART_JS, arg=prefix, timeout=30_000).json_value()
+
+
+def screenshot(tab, name: str) -> None:
+    tab.set_viewport_size({"width": 1400, "height": 4200})  # the main area scrolls: a tall window shows it all
+    tab.wait_for_timeout(800)
+    tab.screenshot(path=str(RESULTS / name))
+    tab.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_every_page_renders_and_is_screenshotted(tab, base_url):
+    tab.goto(base_url + "/")
+    tab.wait_for_selector('[data-testid="stApp"] h1', timeout=90_000)
+    tab.wait_for_selector('[data-testid="stImage"] img', timeout=30_000)
+    assert tab.get_by_text("Choosing an address is attention").is_visible()
+    screenshot(tab, "home.png")
+    tab.get_by_role("link", name="Start here").click()
+    settle(tab)
+    assert tab.url.endswith("/step")  # text=HELLO is the default, so the URL drops it
+    assert tab.get_by_text("Step 0 of 10").is_visible()
+    assert len(tab.query_selector_all(".js-plotly-plot")) == 7
+    screenshot(tab, "step_through.png")
+    tab.goto(base_url + "/step?text=HELLO&step=6&lecture=true")
+    settle(tab)
+    assert tab.get_by_text("Step 6 of 10").is_visible()
+    screenshot(tab, "step_through_lecture.png")
+
+
+def test_right_key_moves_the_cursor_and_the_memory(tab, base_url):
+    tab.goto(base_url + "/step?text=HELLO")
+    settle(tab)
+    before = chart(tab, "Memory after step")
+    assert before["title"].startswith("Memory after step 0") and chart(tab, "Where the heads look")["cursors"] == [0, 0, 0, 0]
+    tab.evaluate("document.activeElement && document.activeElement.blur()")
+    tab.keyboard.press("ArrowRight")
+    after = chart(tab, "Memory after step 1")
+    settle(tab)
+    assert after["zsum"] != before["zsum"], "the memory view shows the memory of the new step"
+    assert set(chart(tab, "Where the heads look")["cursors"]) == {1}
+    assert set(chart(tab, "Input, target and output")["cursors"]) == {1}
+    assert "step=1" in tab.url
+    tab.keyboard.press("ArrowLeft")
+    tab.wait_for_function("() => location.search.indexOf('step=') < 0", timeout=30_000)  # step 0 is the default
+    settle(tab)
+    assert set(chart(tab, "Where the heads look")["cursors"]) == {0}
+
+
+def test_a_bad_character_shows_the_message_and_keeps_the_run(tab, base_url):
+    tab.goto(base_url + "/step?text=HELLO")
+    settle(tab)
+    box = tab.get_by_role("textbox", name="Text: each character becomes its 8-bit code")
+    box.fill("HÉLLO")
+    box.press("Enter")
+    message = tab.get_by_text("cannot be encoded", exact=False).first
+    message.wait_for(timeout=30_000)
+    settle(tab)
+    assert message.is_visible()
+    assert chart(tab, "Input, target and output")  # the last good run stays on screen
+    notes = tab.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(g => g.layout.annotations"
+                         " ? g.layout.annotations.map(a => a.text).join('|') : '').join('|')")
+    assert "Input: “HELLO”" in notes and len(tab.evaluate(CHART_TITLES_JS)) == 7
+    screenshot(tab, "step_through_bad_input.png")
