@@ -24,11 +24,11 @@ from model.ntm import NTM, NTMConfig
 # task -> (input size, output size, training sizes, training repeats, validation sets)
 # a validation set is (size, repeats, in_range)
 TASKS = {
-    "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1),
+    "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1), curriculum=None,
                  val=[(8, 1, True), (14, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
-    "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10),
+    "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10), curriculum="repeats",
                         val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)]),
-    "associative_recall": dict(io=(8, 6), sizes=(2, 6), repeats=(1, 1),
+    "associative_recall": dict(io=(8, 6), sizes=(2, 6), repeats=(1, 1), curriculum=None,
                                val=[(6, 1, True), (3, 1, True), (12, 1, False)]),
 }
 
@@ -46,8 +46,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="multiply the learning rate by this once the task is first solved (steadies it)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--clip", type=float, default=10.0, help="gradient-norm clip")
-    p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=False,
-                   help="grow the longest training length as the model masters shorter ones")
+    p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=None,
+                   help="grow the task's hardest dimension (lengths for copy, repeats for repeat copy) "
+                        "as the model masters easier ones (default: on for repeat copy only)")
+    p.add_argument("--curriculum-loss", type=float, default=0.05,
+                   help="training loss below which the curriculum takes its next step")
     p.add_argument("--minutes", type=float, default=10.0, help="wall-time budget")
     p.add_argument("--max-updates", type=int, default=100_000)
     p.add_argument("--val-every", type=int, default=50, help="updates between validations")
@@ -103,7 +106,7 @@ def validate(model, sets) -> dict:
     beyond = max((r["bit_error_rate"] for r in rows if not r["in_range"]), default=0.0)
     return dict(rows=rows, in_range_errors=in_range, beyond_rate=beyond,
                 loss=float(np.mean([r["loss"] for r in rows if r["in_range"]])),
-                score=in_range + 100 * beyond)
+                score=in_range + beyond)
 
 
 def meets_bars(v: dict) -> bool:
@@ -118,7 +121,7 @@ class Progress:
     updates: int = 0
     sequences: int = 0
     seconds: float = 0.0
-    level: int = 4  # curriculum: longest size currently drawn
+    level: int = 0  # curriculum: the largest size (or repeat count) drawn now
     best_score: float = float("inf")
     best_updates: int = 0
     solved_streak: int = 0
@@ -141,17 +144,21 @@ class Trainer:
         self.rng = np.random.default_rng(args.seed)
         self.name = args.name or (args.task if args.model == "ntm" else f"lstm_{args.task}")
         self.work = args.out / f"{self.name}.train"
-        self.progress = Progress(level=spec["sizes"][1] if not args.curriculum else min(4, spec["sizes"][1]))
+        if args.curriculum is None:
+            args.curriculum = spec["curriculum"] is not None
+        self.dim = (spec["curriculum"] or "sizes") if args.curriculum else None
+        self.progress = Progress(level=2 if self.dim else self.top)
         self.val_sets = validation_sets(args.task, args.val_batch)
-        self.big_sets = validation_sets(args.task, 2 * args.val_batch, seed=30_000)
+        self.big_sets = validation_sets(args.task, 4 * args.val_batch, seed=30_000)
         self.snap_count = args.snapshots if args.snapshots is not None else (10 if args.task == "copy" else 0)
 
     # ------------------------------------------------------------ data
     def sample(self):
-        lo, hi = self.spec["sizes"]
-        size = int(self.rng.integers(lo, max(lo, self.progress.level) + 1))
-        r_lo, r_hi = self.spec["repeats"]
-        reps = int(self.rng.integers(r_lo, r_hi + 1))
+        (lo, hi), (r_lo, r_hi) = self.spec["sizes"], self.spec["repeats"]
+        hi = min(hi, self.progress.level) if self.dim == "sizes" else hi
+        r_hi = min(r_hi, self.progress.level) if self.dim == "repeats" else r_hi
+        size = int(self.rng.integers(lo, max(lo, hi) + 1))
+        reps = int(self.rng.integers(r_lo, max(r_lo, r_hi) + 1))
         return tasks.sample_batch(self.args.task, self.rng, self.args.batch_size, size, reps)
 
     # ------------------------------------------------------------ loop
@@ -168,18 +175,23 @@ class Trainer:
         p.sequences += self.args.batch_size
         return loss.item(), bit_errors(logits.detach(), batch)
 
-    def grow_curriculum(self, errors: float) -> None:
-        p, hi = self.progress, self.spec["sizes"][1]
-        if self.args.curriculum and p.level < hi and errors < 0.1:
-            p.level = min(hi, p.level + 2)
+    @property
+    def top(self) -> int:
+        """The curriculum's last level: the largest size or repeat count of the task."""
+        return self.spec["repeats" if self.dim == "repeats" else "sizes"][1]
+
+    def grow_curriculum(self, loss: float | None) -> None:
+        p = self.progress
+        if self.dim and p.level < self.top and loss is not None and loss < self.args.curriculum_loss:
+            p.level += 1
 
     def run(self) -> dict:
-        a, p = self.args, self.progress
-        if a.resume:
+        if self.args.resume:
             self.restore()
+        a, p = self.args, self.progress
         start = time.time() - p.seconds
         if p.updates == 0:
-            self.checkpoint(None, float("inf"))  # the untrained model: first point of the curve
+            self.checkpoint(None)  # the untrained model: first point of the curve
         bar = tqdm(total=a.max_updates, initial=p.updates, unit="upd", dynamic_ncols=True)
         recent = []
         while p.updates < a.max_updates and time.time() - start < a.minutes * 60:
@@ -190,24 +202,24 @@ class Trainer:
             bar.set_postfix(loss=f"{avg_loss:.4f}", bits_wrong=f"{avg_err:.2f}", len=p.level)
             if p.updates % a.val_every == 0:
                 p.seconds = time.time() - start
-                if self.checkpoint(avg_loss, avg_err) and a.stop_when_solved:
+                if self.checkpoint(avg_loss) and a.stop_when_solved:
                     break
         p.seconds = time.time() - start
         bar.close()
         self.save_state()
         return self.finish()
 
-    def checkpoint(self, train_loss: float | None, train_err: float) -> bool:
+    def checkpoint(self, train_loss: float | None) -> bool:
         """Validate, keep the best, snapshot; return True when the task is solved.
 
         A quick check on a few sequences runs every time; only when it passes does a
-        larger one (64 per size) decide whether this is the best checkpoint so far.
+        larger one (4x as many per size) decide whether this is the best checkpoint so far.
         """
         p = self.progress
-        self.grow_curriculum(train_err)
+        self.grow_curriculum(train_loss)
         v = validate(self.model, self.val_sets)
         p.curve.append([p.sequences, train_loss, v["loss"], v["in_range_errors"]])
-        full = p.level >= self.spec["sizes"][1]
+        full = p.level >= self.top
         solved, score = full and meets_bars(v), 1e6 + v["score"]
         if solved:
             big = validate(self.model, self.big_sets)
