@@ -118,20 +118,16 @@ def alt_io(spec: TaskSpec, example: Example, trace: Trace, t: int) -> str:
             f"{trace.steps} steps, cursor at step {t}; {wrong} scored bits are wrong.")
 
 
-def alt_weights(trace: Trace, t: int, rows: np.ndarray) -> str:
+def alt_heads(trace: Trace, t: int, rows: np.ndarray) -> str:
     names = analysis.head_names(trace)
     at = "; ".join(f"{names[h]} on row {analysis.focus(trace.weights[t, h])[0]}"
                    f" ({analysis.focus(trace.weights[t, h])[1]:.2f})" for h in analysis.head_order(trace))
-    span = rows_phrase(rows, trace.weights.shape[-1])
-    return f"Heatmaps of where each head looks, memory row by step, {span}; cursor at step {t}: {at}."
-
-
-def alt_memory(trace: Trace, t: int, rows: np.ndarray) -> str:
     mem = trace.memory[t]
     written = [int(r) for h in trace.heads_of("write") for r in analysis.rows_hit(trace.weights[t, h])]
     span = rows_phrase(rows, mem.shape[0])
-    return (f"Heatmap of the memory after step {t}, {span} by {mem.shape[1]} columns, values from "
-            f"{mem.min():.2f} to {mem.max():.2f}; rows just written: {written or 'none'}.")
+    return (f"Heatmaps of where each head looks, memory row by step, {span}, with a cursor at step {t}: {at}; "
+            f"beside them the memory after step {t}, {mem.shape[1]} columns, values from {mem.min():.2f} to "
+            f"{mem.max():.2f}; rows just written: {written or 'none'}.")
 
 
 def alt_pipeline(trace: Trace, t: int, head: int, name: str) -> str:
@@ -147,4 +143,4 @@ def alt_vectors(trace: Trace, t: int) -> str:
 
 def alt_animation(trace: Trace) -> str:
     return (f"Animation of all {trace.steps} steps: where the write and read heads look and the memory "
-            "after each step; it starts paused, press Play.")
+            "after each step; it starts paused at step 0, press Play.")

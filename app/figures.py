@@ -99,9 +99,9 @@ def cursor(t: int, k: int = 1) -> list[dict]:
     return [dict(box, line=dict(color="black", width=4.5)), dict(box, line=dict(color="white", width=2))]
 
 
-def _row_box(i: int, width: int, kind: str) -> dict:
-    """An outline around display row i of a [rows x width] heatmap; solid for write, dashed for read."""
-    return dict(type="rect", name="written" if kind == "write" else "read", xref="x", yref="y",
+def _row_box(i: int, width: int, kind: str, k: int = 1) -> dict:
+    """An outline around display row i of subplot k's [rows x width] heatmap; solid for write, dashed for read."""
+    return dict(type="rect", name="written" if kind == "write" else "read", xref=f"x{_ref(k)}", yref=f"y{_ref(k)}",
                 x0=-0.5, x1=width - 0.5, y0=i - 0.5, y1=i + 0.5,
                 line=dict(color="black", width=3 if kind == "write" else 2.5, dash=HEAD_DASH[kind]))
 
@@ -139,47 +139,78 @@ def io_panels(example: Example, outputs: np.ndarray) -> list[np.ndarray]:
 
 
 def io_figure(spec: TaskSpec, example: Example, outputs: np.ndarray, t: int, scale: float = 1.0) -> go.Figure:
-    """Input, target and output over time (channel x step), wrong bits marked, cursor at t."""
-    panels = io_panels(example, outputs)
-    ydoms = _stacked([p.shape[1] for p in panels], 0.1)
-    data, layout = [], dict(shapes=[], showlegend=False)
-    for k, (z, title, ydom) in enumerate(zip(panels, io_titles(spec, example, outputs), ydoms), start=1):
-        names = channel_names(spec.name, z.shape[1], inputs=k == 1)
-        data.append(_on(dict(type="heatmap", z=z.T, y=names, coloraxis="coloraxis", name=title.split(":")[0],
-                             hovertemplate="step %{x}, %{y}: %{z:.2f}<extra></extra>"), k))
-        xaxis = dict(_match(k), showticklabels=k == 3, title=dict(text="step") if k == 3 else None)
-        _subplot(layout, k, [0, 1], ydom, x=xaxis, y=dict(autorange="reversed", dtick=1), title=title)
-        layout["shapes"] += cursor(t, k)
-    data.append(_on(_wrong_markers(example, outputs, spec.name), 3))
-    layout["coloraxis"] = dict(colorscale=BITS, cmin=0, cmax=1, colorbar=_colorbar("bit / p(1)"))
-    return _figure(data, layout, f"Input, target and output — cursor at step {t}", 500, scale)
+    """Input, target and output over time (channel x step) on one axis, wrong bits marked, cursor at t.
+
+    One heatmap with a blank title row above each block: one pair of axes draws faster than three."""
+    z, labels, ticks = io_grid(spec.name, example, outputs)
+    titles = io_titles(spec, example, outputs)
+    heat = dict(type="heatmap", z=z, y=labels, coloraxis="coloraxis", name="bits", xgap=0,
+                hovertemplate="step %{x}, %{y}: %{z:.2f}<extra></extra>")
+    notes = [dict(text=title, x=0.5, xref="paper", y=labels[i], yref="y", showarrow=False, name="block title")
+             for title, i in zip(titles, [i for i, label in enumerate(labels) if label.endswith(":")])]
+    layout = dict(shapes=cursor(t), showlegend=False, annotations=notes,
+                  xaxis=dict(title=dict(text="step")),
+                  yaxis=dict(autorange="reversed", tickmode="array", tickvals=ticks, ticktext=[l.split(" ", 1)[1] for l in ticks]),
+                  coloraxis=dict(colorscale=BITS, cmin=0, cmax=1, colorbar=_colorbar("bit / p(1)")))
+    data = [heat, _wrong_markers(example, outputs, spec.name)]
+    return _figure(data, layout, f"Input, target and output — cursor at step {t}", 520, scale)
+
+
+def io_grid(task: str, example: Example, outputs: np.ndarray) -> tuple[np.ndarray, list[str], list[str]]:
+    """z [rows, T] stacking a blank title row and the channels of input, target and output;
+    the row labels ("Input:", "Input bit 1", ...) and the labels that get a tick."""
+    blocks, labels, ticks = [], [], []
+    for name, z in zip(("Input", "Target", "Output"), io_panels(example, outputs)):
+        channels = [f"{name} {c}" for c in channel_names(task, z.shape[1], inputs=name == "Input")]
+        blocks += [np.full((1, z.shape[0]), np.nan, np.float32), z.T.astype(np.float32)]
+        labels += [f"{name}:"] + channels
+        ticks += channels
+    return np.concatenate(blocks), labels, ticks
 
 
 def _wrong_markers(example: Example, outputs: np.ndarray, task: str) -> dict:
     steps, channels = np.nonzero(analysis.wrong_bits(example, outputs))
     names = channel_names(task, example.targets.shape[1], inputs=False)
-    return dict(type="scatter", x=steps.astype(np.int16), y=[names[c] for c in channels], mode="markers",
-                name="wrong bit", marker=dict(symbol="x", size=11, color=WRONG, line=dict(color="white", width=1)),
+    return dict(type="scatter", x=steps.astype(np.int16), y=[f"Output {names[c]}" for c in channels],
+                mode="markers", name="wrong bit",
+                marker=dict(symbol="x", size=11, color=WRONG, line=dict(color="white", width=1)),
                 hovertemplate="wrong bit: step %{x}, %{y}<extra></extra>")
 
 
-# ---------------------------------------------------------------- weightings over time
+# ---------------------------------------------------------------- where the heads look, and the memory
 
-def weights_figure(trace: Trace, t: int, rows: np.ndarray, scale: float = 1.0) -> go.Figure:
-    """One heatmap per head of its weighting (memory row x step), with a cursor at step t."""
+def heads_figure(trace: Trace, t: int, rows: np.ndarray, scale: float = 1.0) -> go.Figure:
+    """Each head's weighting over time (memory row x step, cursor at t) beside the memory after
+    step t (row x column, the rows just written and read boxed), on the same rows."""
+    data, layout, cols = _heads_panels(trace, t, rows, f"Memory after step {t}")
+    layout.update(shapes=_step_shapes(trace, t, rows, cols), margin=dict(l=60, r=90, t=round(75 * scale), b=45))
+    return _figure(data, layout, f"Where the heads look, and the memory after step {t}", 470, scale)
+
+
+def _heads_panels(trace: Trace, t: int, rows: np.ndarray, memory_title: str) -> tuple[list, dict, int]:
     order, names = analysis.head_order(trace), analysis.head_names(trace)
-    data, layout = [], dict(shapes=[])
-    for k, (h, xdom) in enumerate(zip(order, _domains([1] * len(order), 0.04)), start=1):
+    cols = len(order) + 1
+    xdoms = _domains([1.25] * len(order) + [1], 0.035)
+    data, layout = [], {}
+    for k, (h, xdom) in enumerate(zip(order, xdoms), start=1):
         style = "solid" if trace.head_kinds[h] == "write" else "dashed"
         data.append(_on(_weights_heatmap(trace.weights[:, h][:, rows].T, rows, names[h]), k))
-        _subplot(layout, k, xdom, [0, 1], x=dict(title=dict(text="step")), y=_weights_yaxis(rows, k),
+        _subplot(layout, k, xdom, [0, 1], x=dict(title=dict(text="step")), y=_rows_yaxis(rows, k),
                  title=f"{names[h].capitalize()} ({style} boxes)")
-        layout["shapes"] += cursor(t, k)
-    layout["coloraxis"] = dict(colorscale=WEIGHTS, cmin=0, cmax=1, colorbar=_colorbar("weight"))
-    return _figure(data, layout, f"Where the heads look — cursor at step {t}", 450, scale)
+    data.append(_on(_memory_heatmap(trace, t, rows), cols))
+    _subplot(layout, cols, xdoms[-1], [0, 1], x=dict(title=dict(text="column")), y=_rows_yaxis(rows, cols),
+             title=memory_title)
+    layout["coloraxis"] = dict(colorscale=WEIGHTS, cmin=0, cmax=1, colorbar=_colorbar("weight", 1.01, 0.9))
+    return data, layout, cols
 
 
-def _weights_yaxis(rows: np.ndarray, k: int) -> dict:
+def _step_shapes(trace: Trace, t: int, rows: np.ndarray, cols: int) -> list[dict]:
+    """Cursors at step t on every weighting panel, and the boxes of the rows used at t on the memory panel."""
+    cursors = [shape for k in range(1, cols) for shape in cursor(t, k)]
+    return cursors + row_boxes(trace, t, rows, cols)
+
+
+def _rows_yaxis(rows: np.ndarray, k: int) -> dict:
     if k == 1:
         return dict(title=dict(text="memory row"), **_row_ticks(rows))
     return dict(matches="y", showticklabels=False)
@@ -192,29 +223,19 @@ def _weights_heatmap(z: np.ndarray, rows: np.ndarray, name: str) -> dict:
                 hovertemplate=f"{name}<br>step %{{x}}, row %{{customdata}}: %{{z:.3f}}<extra></extra>")
 
 
-# ---------------------------------------------------------------- memory at step t
-
-def memory_figure(trace: Trace, t: int, rows: np.ndarray, scale: float = 1.0) -> go.Figure:
-    """Memory after step t's write (rows x columns), fixed diverging scale, rows just written/read boxed."""
-    heat = _memory_heatmap(trace, t, rows)
-    layout = dict(shapes=row_boxes(trace, t, rows), xaxis=dict(title=dict(text="column")),
-                  yaxis=dict(title=dict(text="memory row"), **_row_ticks(rows)))
-    title = f"Memory after step {t}<br><sup>solid box: just written · dashed: just read</sup>"
-    return _figure([heat], layout, title, 450, scale)
-
-
-def _memory_heatmap(trace: Trace, t: int, rows: np.ndarray, colorbar: dict | None = None) -> dict:
+def _memory_heatmap(trace: Trace, t: int, rows: np.ndarray) -> dict:
+    """Memory after step t on the run's fixed diverging scale."""
     zmax = analysis.memory_scale(trace)
     z = trace.memory[t][rows].astype(np.float32)
     return dict(type="heatmap", z=z, zmin=-zmax, zmax=zmax, zmid=0, colorscale=MEMORY, name="memory",
-                colorbar=colorbar or _colorbar("value"), customdata=_row_data(rows, z.shape[1]),
+                colorbar=_colorbar("memory", 1.1, 0.9), customdata=_row_data(rows, z.shape[1]),
                 hovertemplate="row %{customdata}, column %{x}: %{z:.3f}<extra></extra>")
 
 
-def row_boxes(trace: Trace, t: int, rows: np.ndarray) -> list[dict]:
-    """Outlines of the rows the heads wrote or read at step t (those in view)."""
+def row_boxes(trace: Trace, t: int, rows: np.ndarray, k: int = 1) -> list[dict]:
+    """Outlines (on subplot k) of the rows the heads wrote or read at step t, those in view."""
     where, width = {int(r): i for i, r in enumerate(rows)}, trace.memory.shape[-1]
-    return [_row_box(where[int(r)], width, kind)
+    return [_row_box(where[int(r)], width, kind, k)
             for h, kind in enumerate(trace.head_kinds)
             for r in analysis.rows_hit(trace.weights[t, h]) if int(r) in where]
 
@@ -307,32 +328,15 @@ def vectors_figure(trace: Trace, t: int, scale: float = 1.0) -> go.Figure:
 # ---------------------------------------------------------------- animation (plays in the browser)
 
 def animation_figure(trace: Trace, rows: np.ndarray, frame_ms: int = 400, scale: float = 1.0) -> go.Figure:
-    """All steps as Plotly frames: each head's weighting with a moving cursor, and the memory. Starts paused."""
-    order, names = analysis.head_order(trace), analysis.head_names(trace)
-    cols = len(order) + 1
-    data, layout = [], dict(shapes=_frame_shapes(0, cols))
-    for k, (h, xdom) in enumerate(zip(order, _domains([1] * cols, 0.03)), start=1):
-        data.append(_on(_weights_heatmap(trace.weights[:, h][:, rows].T, rows, names[h]), k))
-        _subplot(layout, k, xdom, [0, 1], x=dict(title=dict(text="step")), y=_weights_yaxis(rows, k),
-                 title=names[h].capitalize())
-    data.append(_on(_memory_heatmap(trace, 0, rows, _colorbar("memory", 1.15, 0.85)), cols))
-    _subplot(layout, cols, _domains([1] * cols, 0.03)[-1], [0, 1], x=dict(title=dict(text="column")),
-             y=_weights_yaxis(rows, cols), title="Memory")
-    layout.update(coloraxis=dict(colorscale=WEIGHTS, cmin=0, cmax=1, colorbar=_colorbar("weight", 1.02, 0.85)),
-                  updatemenus=[_play_buttons(frame_ms)], sliders=[_frame_slider(trace.steps)],
-                  margin=dict(l=70, r=60, t=round(75 * scale), b=150))
-    frames = [_frame(trace, t, rows, cols) for t in range(trace.steps)]
-    return _figure(data, layout, "The whole run, step by step (press Play)", 520, scale, frames)
-
-
-def _frame_shapes(t: int, cols: int) -> list[dict]:
-    return [shape for k in range(1, cols) for shape in cursor(t, k)]
-
-
-def _frame(trace: Trace, t: int, rows: np.ndarray, cols: int) -> dict:
-    z = trace.memory[t][rows].astype(np.float32)
-    return dict(name=str(t), data=[dict(type="heatmap", z=z)], traces=[cols - 1],
-                layout=dict(shapes=_frame_shapes(t, cols)))
+    """The heads-and-memory view as Plotly frames, one per step, with Play / Pause and a slider.
+    Starts paused at step 0; the frames replace the memory panel and move the cursors and boxes."""
+    data, layout, cols = _heads_panels(trace, 0, rows, "Memory after the step")
+    layout.update(shapes=_step_shapes(trace, 0, rows, cols), updatemenus=[_play_buttons(frame_ms)],
+                  sliders=[_frame_slider(trace.steps)], margin=dict(l=60, r=90, t=round(75 * scale), b=150))
+    frames = [dict(name=str(t), data=[dict(type="heatmap", z=trace.memory[t][rows].astype(np.float32))],
+                   traces=[cols - 1], layout=dict(shapes=_step_shapes(trace, t, rows, cols)))
+              for t in range(trace.steps)]
+    return _figure(data, layout, "The whole run, step by step (press Play)", 560, scale, frames)
 
 
 def _play_buttons(frame_ms: int) -> dict:

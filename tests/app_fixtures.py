@@ -174,7 +174,8 @@ CHART_JS = "(prefix) => { " + TITLE_JS + """
   const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => title(g).startsWith(prefix));
   if (!gd || !gd._fullData || !gd._fullData.length) return null;
   const cursors = (gd.layout.shapes || []).filter(s => s.name === 'cursor').map(s => (s.x0 + s.x1) / 2);
+  const trace = gd._fullData.find(d => d.name === 'memory') || gd._fullData[0];
   let sum = 0;
-  for (const row of gd._fullData[0].z || []) for (const v of row) sum += Number.isFinite(v) ? v : 0;
-  return {title: title(gd), cursors: cursors, zsum: sum};
+  for (const row of trace.z || []) for (const v of row) sum += Number.isFinite(v) ? v : 0;
+  return {title: title(gd), cursors: cursors, zsum: sum};  // zsum: of the memory panel, where there is one
 }"""

@@ -25,7 +25,13 @@ def trace_of(net, text: str):
 
 
 def input_bits(at) -> np.ndarray:
-    return decode(charts(at)["io"]["data"][0]["z"]).T  # [T, 9]
+    heat = charts(at)["io"]["data"][0]
+    rows = [i for i, label in enumerate(heat["y"]) if label.startswith("Input ")]
+    return decode(heat["z"])[rows].T  # [T, 9]
+
+
+def memory_shown(at) -> np.ndarray:
+    return decode(next(d for d in charts(at)["heads"]["data"] if d["name"] == "memory")["z"])
 
 
 def shown_step(at) -> int:
@@ -50,21 +56,32 @@ def test_home_renders_with_diagram_and_a_tour_of_every_page():
     assert "attention" in text and "LSTM" in text
 
 
-def test_step_through_renders_every_view():
+def test_step_through_renders_the_step_views_and_the_write_heads_addressing():
     at = app_test()
     assert not at.exception
-    assert set(charts(at)) == {"io", "weights", "memory", "pipeline-0", "pipeline-1", "vectors", "animation"}
+    assert set(charts(at)) == {"io", "heads", "pipeline-1"}  # detail tabs are lazy: only the open one is drawn
     assert all(c["alt"] for c in charts(at).values()), "every chart has alt text"
-    assert len(at.latex) >= 6
+    assert len(at.latex) == 4
     assert "Step 0 of 10" in at.markdown[0].value
-    assert at.get("download_button")
+
+
+@pytest.mark.parametrize("view, key", [("Addressing: read head", "pipeline-0"), ("Erase, add and read", "vectors"),
+                                       ("Play the whole run", "animation")])
+def test_every_detail_tab_renders(view, key):
+    at = app_test({"view": view, "step": "3"})
+    assert not at.exception
+    assert set(charts(at)) == {"io", "heads", key}
+    if key == "animation":
+        assert len(charts(at)[key]["frames"]) == 11 and at.get("download_button")
+    else:
+        assert "step 3" in charts(at)[key]["layout"]["title"]["text"]
 
 
 def test_lecture_mode_hides_the_controls_and_enlarges_text():
-    normal, lecture = app_test(), app_test({"lecture": "true"})
+    normal, lecture = app_test(), app_test({"lecture": "true", "view": "Play the whole run"})
     assert not lecture.exception and lecture.toggle(key="lecture").value is True
     assert lecture.get("download_button") == [] and not any("Jump" in c.value for c in lecture.caption)
-    size = lambda at: charts(at)["memory"]["layout"]["font"]["size"]  # noqa: E731
+    size = lambda at: charts(at)["heads"]["layout"]["font"]["size"]  # noqa: E731
     assert size(lecture) > size(normal)
     assert any("font-size" in h.proto.body for h in lecture.get("html"))
 
@@ -75,14 +92,15 @@ def test_changing_the_step_moves_every_view(net):
     at = app_test()
     trace = trace_of(net, "HELLO")
     at.slider(key="step").set_value(4).run()
-    assert shown_step(at) == 4 and set(cursor_steps(charts(at)["weights"])) == {4}
+    assert shown_step(at) == 4 and set(cursor_steps(charts(at)["heads"])) == {4}
     rows = analysis.display_rows(trace, True)
-    np.testing.assert_allclose(decode(charts(at)["memory"]["data"][0]["z"]), trace.memory[4][rows], atol=1e-5)
+    np.testing.assert_allclose(memory_shown(at), trace.memory[4][rows], atol=1e-5)
     next_button = next(b for b in at.button if b.label.startswith("Next"))
     next_button.click().run()
     assert shown_step(at) == 5
-    np.testing.assert_allclose(decode(charts(at)["memory"]["data"][0]["z"]), trace.memory[5][rows], atol=1e-5)
-    assert "Memory after step 5" in charts(at)["memory"]["layout"]["title"]["text"]
+    np.testing.assert_allclose(memory_shown(at), trace.memory[5][rows], atol=1e-5)
+    assert "memory after step 5" in charts(at)["heads"]["layout"]["title"]["text"]
+    assert "step 5" in charts(at)["pipeline-1"]["layout"]["title"]["text"]
     next(b for b in at.button if b.label.startswith("◀")).click().run()
     assert shown_step(at) == 4 and "Step 4 of 10" in at.markdown[0].value
 
@@ -104,7 +122,7 @@ def test_changing_the_input_changes_the_charts(net):
     assert before.shape == (11, 9) and after.shape == (5, 9)
     np.testing.assert_array_equal(after, copy_example(encode_text("HI")).inputs)
     trace = trace_of(net, "HI")
-    weights = decode(charts(at)["weights"]["data"][0]["z"])
+    weights = decode(charts(at)["heads"]["data"][0]["z"])
     np.testing.assert_allclose(weights, trace.weights[:, 1][:, analysis.display_rows(trace, True)].T, atol=1e-5)
 
 

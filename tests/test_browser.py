@@ -68,7 +68,7 @@ def test_every_page_renders_and_is_screenshotted(tab, base_url):
     settle(tab)
     assert tab.url.endswith("/step")  # text=HELLO is the default, so the URL drops it
     assert tab.get_by_text("Step 0 of 10").is_visible()
-    assert len(tab.query_selector_all(".js-plotly-plot")) == 7
+    assert len(tab.query_selector_all(".js-plotly-plot")) == 3  # input/output, heads and memory, one detail tab
     screenshot(tab, "step_through.png")
     tab.goto(base_url + "/step?text=HELLO&step=6&lecture=true")
     settle(tab)
@@ -79,15 +79,16 @@ def test_every_page_renders_and_is_screenshotted(tab, base_url):
 def test_right_key_moves_the_cursor_and_the_memory(tab, base_url):
     tab.goto(base_url + "/step?text=HELLO")
     settle(tab)
-    before = chart(tab, "Memory after step")
-    assert before["title"].startswith("Memory after step 0") and chart(tab, "Where the heads look")["cursors"] == [0, 0, 0, 0]
+    before = chart(tab, "Where the heads look, and the memory after step 0")
+    assert before["cursors"] == [0, 0, 0, 0]  # write and read panels, each a black-and-white box
     tab.evaluate("document.activeElement && document.activeElement.blur()")
     tab.keyboard.press("ArrowRight")
-    after = chart(tab, "Memory after step 1")
+    after = chart(tab, "Where the heads look, and the memory after step 1")
     settle(tab)
     assert after["zsum"] != before["zsum"], "the memory view shows the memory of the new step"
-    assert set(chart(tab, "Where the heads look")["cursors"]) == {1}
+    assert set(after["cursors"]) == {1}
     assert set(chart(tab, "Input, target and output")["cursors"]) == {1}
+    assert chart(tab, "How the write head addresses memory at step 1")
     assert "step=1" in tab.url
     tab.keyboard.press("ArrowLeft")
     tab.wait_for_function("() => location.search.indexOf('step=') < 0", timeout=30_000)  # step 0 is the default
@@ -108,5 +109,5 @@ def test_a_bad_character_shows_the_message_and_keeps_the_run(tab, base_url):
     assert chart(tab, "Input, target and output")  # the last good run stays on screen
     notes = tab.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(g => g.layout.annotations"
                          " ? g.layout.annotations.map(a => a.text).join('|') : '').join('|')")
-    assert "Input: “HELLO”" in notes and len(tab.evaluate(CHART_TITLES_JS)) == 7
+    assert "Input: “HELLO”" in notes and len(tab.evaluate(CHART_TITLES_JS)) == 3
     screenshot(tab, "step_through_bad_input.png")

@@ -33,14 +33,23 @@ def test_io_cursor_is_at_t(run, t):
     assert f"step {t}" in spec["layout"]["title"]["text"]
 
 
+def io_block(spec: dict, name: str) -> np.ndarray:
+    """The rows of one block (Input / Target / Output) of the io heatmap, [channels, T]."""
+    heat = heatmaps(spec)[0]
+    rows = [i for i, label in enumerate(heat["y"]) if label.startswith(name + " ")]
+    return decode(heat["z"])[rows]
+
+
 def test_io_panels_hold_input_target_and_scored_output(run):
     example, trace = run
-    maps = heatmaps(spec_of(figures.io_figure(SPEC, example, trace.outputs, 0)))
-    np.testing.assert_array_equal(decode(maps[0]["z"]), example.inputs.T)
+    spec = spec_of(figures.io_figure(SPEC, example, trace.outputs, 0))
+    np.testing.assert_array_equal(io_block(spec, "Input"), example.inputs.T)
     scored = example.mask
-    np.testing.assert_array_equal(decode(maps[1]["z"])[:, scored], example.targets[scored].T)
-    np.testing.assert_allclose(decode(maps[2]["z"])[:, scored], trace.outputs[scored].T)
-    assert np.isnan(decode(maps[2]["z"])[:, ~scored]).all()  # nothing is shown where nothing is scored
+    np.testing.assert_array_equal(io_block(spec, "Target")[:, scored], example.targets[scored].T)
+    np.testing.assert_allclose(io_block(spec, "Output")[:, scored], trace.outputs[scored].T)
+    assert np.isnan(io_block(spec, "Output")[:, ~scored]).all()  # nothing is shown where nothing is scored
+    labels = heatmaps(spec)[0]["y"]
+    assert labels[0] == "Input:" and labels[1] == "Input bit 1" and "Output bit 8" in labels
 
 
 def test_wrong_bits_are_the_scored_bits_that_differ():
@@ -52,8 +61,8 @@ def test_wrong_bits_are_the_scored_bits_that_differ():
     assert np.argwhere(analysis.wrong_bits(example, outputs)).tolist() == [[3, 0], [4, 7]]
     spec = spec_of(figures.io_figure(SPEC, example, outputs, 0))
     marks = next(d for d in spec["data"] if d.get("name") == "wrong bit")
-    assert list(zip(decode(marks["x"]).tolist(), marks["y"])) == [(3, "bit 1"), (4, "bit 8")]
-    assert "2 wrong bits" in spec["layout"]["annotations"][2]["text"]
+    assert list(zip(decode(marks["x"]).tolist(), marks["y"])) == [(3, "Output bit 1"), (4, "Output bit 8")]
+    assert any("2 wrong bits" in note["text"] for note in spec["layout"]["annotations"])
 
 
 def test_io_titles_read_the_text_back(run):
@@ -65,23 +74,28 @@ def test_io_titles_read_the_text_back(run):
 
 # ---------------------------------------------------------------- weightings and memory
 
+def named(spec: dict, name: str) -> dict:
+    return next(d for d in spec["data"] if d.get("name") == name)
+
+
 @pytest.mark.parametrize("zoom", [True, False])
-def test_weights_hold_each_heads_weighting_and_the_cursor_is_at_t(run, zoom):
+def test_heads_hold_each_heads_weighting_and_the_cursor_is_at_t(run, zoom):
     _, trace = run
     rows = analysis.display_rows(trace, zoom)
-    spec = spec_of(figures.weights_figure(trace, 3, rows))
-    for heat, head in zip(heatmaps(spec), analysis.head_order(trace)):
+    spec = spec_of(figures.heads_figure(trace, 3, rows))
+    maps = heatmaps(spec)
+    assert [m["name"] for m in maps] == ["write head", "read head", "memory"]  # write head first
+    for heat, head in zip(maps, analysis.head_order(trace)):
         np.testing.assert_allclose(decode(heat["z"]), trace.weights[:, head][:, rows].T)
         np.testing.assert_array_equal(decode(heat["customdata"])[:, 0], rows)
-    assert set(cursor_steps(spec)) == {3}
-    assert heatmaps(spec)[0]["name"] == "write head"  # write head first
+    assert cursor_steps(spec) and set(cursor_steps(spec)) == {3}
 
 
-def test_weights_differ_between_steps_only_by_the_cursor(run):
+def test_heads_differ_between_steps_only_by_the_cursor_and_the_memory(run):
     _, trace = run
     rows = analysis.display_rows(trace, True)
-    a, b = spec_of(figures.weights_figure(trace, 1, rows)), spec_of(figures.weights_figure(trace, 2, rows))
-    assert a["data"] == b["data"]
+    a, b = spec_of(figures.heads_figure(trace, 1, rows)), spec_of(figures.heads_figure(trace, 2, rows))
+    assert a["data"][:2] == b["data"][:2]
     assert set(cursor_steps(a)) == {1} and set(cursor_steps(b)) == {2}
 
 
@@ -89,36 +103,41 @@ def test_weights_differ_between_steps_only_by_the_cursor(run):
 def test_memory_heatmap_holds_the_memory_of_step_t(run, t):
     _, trace = run
     rows = analysis.display_rows(trace, False)
-    heat = spec_of(figures.memory_figure(trace, t, rows))["data"][0]
+    spec = spec_of(figures.heads_figure(trace, t, rows))
+    heat = named(spec, "memory")
     np.testing.assert_allclose(decode(heat["z"]), trace.memory[t][rows])
     scale = analysis.memory_scale(trace)
     assert (heat["zmin"], heat["zmax"], heat["zmid"]) == (pytest.approx(-scale), pytest.approx(scale), 0)
+    assert f"Memory after step {t}" in [n["text"] for n in spec["layout"]["annotations"]]
 
 
 def test_memory_scale_is_fixed_across_the_run(run):
     _, trace = run
     rows = analysis.display_rows(trace, True)
     ranges = {(h["zmin"], h["zmax"]) for t in range(trace.steps)
-              for h in [spec_of(figures.memory_figure(trace, t, rows))["data"][0]]}
+              for h in [named(spec_of(figures.heads_figure(trace, t, rows)), "memory")]}
     assert len(ranges) == 1
+
+
+def memory_boxes(spec: dict, name: str) -> list[float]:
+    """Display rows (centres) of the boxes called name, drawn on the memory panel (the last subplot)."""
+    return [(s["y0"] + s["y1"]) / 2 for s in spec["layout"]["shapes"] if s["name"] == name and s["yref"] == "y3"]
 
 
 def test_rows_just_written_and_read_are_boxed():
     trace = synthetic_trace()
     rows = np.arange(8)
     for t in range(trace.steps):
-        shapes = spec_of(figures.memory_figure(trace, t, rows))["layout"]["shapes"]
-        written = [(s["y0"] + s["y1"]) / 2 for s in shapes if s["name"] == "written"]
-        read = [s for s in shapes if s["name"] == "read"]
-        assert written == [2 + t] and read[0]["line"]["dash"] == "dash"
-        assert [(s["y0"] + s["y1"]) / 2 for s in read] == [2]
+        spec = spec_of(figures.heads_figure(trace, t, rows))
+        assert memory_boxes(spec, "written") == [2 + t] and memory_boxes(spec, "read") == [2]
+        dashes = {s["line"].get("dash") for s in spec["layout"]["shapes"] if s["name"] == "read"}
+        assert dashes == {"dash"}  # read is dashed, write solid: never told apart by colour alone
 
 
 def test_boxes_follow_the_display_order_of_rows():
     trace = synthetic_trace()
     rows = np.array([6, 7, 0, 1, 2, 3, 4, 5])  # a wrapped view: row 2 is shown 5th
-    shapes = spec_of(figures.memory_figure(trace, 0, rows))["layout"]["shapes"]
-    assert [(s["y0"] + s["y1"]) / 2 for s in shapes if s["name"] == "read"] == [4]
+    assert memory_boxes(spec_of(figures.heads_figure(trace, 0, rows)), "read") == [4]
 
 
 # ---------------------------------------------------------------- pipeline and vectors
@@ -166,6 +185,7 @@ def test_animation_has_a_frame_per_step_and_starts_paused(run):
     for t in (0, 7):
         frame = spec["frames"][t]
         np.testing.assert_allclose(decode(frame["data"][0]["z"]), trace.memory[t][rows])
+        assert frame["traces"] == [2] and spec["data"][2]["name"] == "memory"
         assert set(cursor_steps(frame)) == {t}
     play, pause = spec["layout"]["updatemenus"][0]["buttons"]
     assert play["args"][1]["frame"]["duration"] == 250 and pause["args"][0] == [None]
@@ -226,8 +246,8 @@ def test_output_sentence_counts_wrong_bits():
 def test_alt_texts_say_what_and_where(run):
     example, trace = run
     rows = analysis.display_rows(trace, False)
-    assert "step 4" in explain.alt_weights(trace, 4, rows) and "write head on row" in explain.alt_weights(trace, 4, rows)
-    assert "after step 4" in explain.alt_memory(trace, 4, rows)
+    words = explain.alt_heads(trace, 4, rows)
+    assert "step 4" in words and "write head on row" in words and "memory after step 4" in words
     assert "wrong" in explain.alt_io(SPEC, example, trace, 4)
 
 

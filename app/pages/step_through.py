@@ -21,19 +21,25 @@ def chart(fig, alt: str, key: str) -> None:
     st.plotly_chart(fig, key=key, alt=alt, config=PLOTLY_CONFIG)
 
 
-def pipeline(result, t: int, rows, scale: float) -> None:
-    trace, names = result.trace, analysis.head_names(result.trace)
-    tabs = st.tabs([n.capitalize() for n in (names[h] for h in analysis.head_order(trace))])
-    for tab, h in zip(tabs, analysis.head_order(trace)):
-        with tab:
-            chart(figures.pipeline_figure(trace, t, h, rows, scale), explain.alt_pipeline(trace, t, h, names[h]),
-                  f"pipeline-{h}")
-            for col, key in zip(st.columns(4), EQUATIONS):
-                col.latex(EQUATIONS[key])
+def pipeline(trace, t: int, head: int, rows, scale: float) -> None:
+    name = analysis.head_names(trace)[head]
+    chart(figures.pipeline_figure(trace, t, head, rows, scale), explain.alt_pipeline(trace, t, head, name),
+          f"pipeline-{head}")
+    for col, key in zip(st.columns(4), EQUATIONS):
+        col.latex(EQUATIONS[key])
+    st.caption("Graves, Wayne & Danihelka (2014), §3.3, equations 5–9: the key is compared with every row "
+               "of the memory as the step found it, M(t−1). The dotted line beside the gate is w(t−1).")
+
+
+def vectors(trace, t: int, scale: float) -> None:
+    chart(figures.vectors_figure(trace, t, scale), explain.alt_vectors(trace, t), "vectors")
+    for col, eq in zip(st.columns(2), MEMORY_EQUATIONS):
+        col.latex(eq)
+    st.caption("Equations 3–4 (write: erase, then add) and 2 (read). The read head reads the memory as the "
+               "step found it; the write comes after.")
 
 
 def animation(result, model: str, zoom: bool, scale: float, lecture: bool) -> None:
-    st.subheader("Play the whole run")
     speed = "normal"
     if not lecture:
         speed = st.columns([1, 2])[0].select_slider("Speed of Play", list(SPEEDS), value="normal", key="speed")
@@ -44,6 +50,39 @@ def animation(result, model: str, zoom: bool, scale: float, lecture: bool) -> No
         st.download_button("Download this animation (one HTML file that plays offline)",
                            data=lambda: figures.standalone_html(fig), file_name=f"ntm-{r.task}-{r.mode}.html",
                            mime="text/html", on_click="ignore", icon=":material/download:")
+
+
+def details(result, model: str, t: int, zoom: bool, scale: float, lecture: bool) -> None:
+    """The detail views in tabs; only the open one is computed and drawn, which keeps a step fast."""
+    trace, rows = result.trace, analysis.display_rows(result.trace, zoom)
+    heads, names = analysis.head_order(trace), analysis.head_names(trace)
+    labels = [f"Addressing: {names[h]}" for h in heads] + ["Erase, add and read", "Play the whole run"]
+    tabs = st.tabs(labels, key="view", on_change="rerun", bind="query-params")
+    for tab, h in zip(tabs, heads):
+        if tab.open:
+            with tab:
+                pipeline(trace, t, h, rows, scale)
+    if tabs[-2].open:
+        with tabs[-2]:
+            vectors(trace, t, scale)
+    if tabs[-1].open:
+        with tabs[-1]:
+            animation(result, model, zoom, scale, lecture)
+
+
+@st.fragment
+def step_view(result, spec, lecture: bool, scale: float) -> None:
+    """Everything that depends on the step: stepping reruns only this part of the page."""
+    t = controls.step_bar(spec.name, result.example, result.trace.steps, lecture)
+    sentence = explain.step_sentence(spec, result.example, result.trace, t)
+    st.markdown(f'<div class="ntm-sentence">{sentence}</div>', unsafe_allow_html=True)
+    chart(figures.io_figure(spec, result.example, result.trace.outputs, t, scale),
+          explain.alt_io(spec, result.example, result.trace, t), "io")
+    zoom = st.toggle("Zoom to the rows in use", value=True, key="zoom", bind="query-params",
+                     help="Show only the memory rows the heads visit in this run (memory wraps around).")
+    rows = analysis.display_rows(result.trace, zoom)
+    chart(figures.heads_figure(result.trace, t, rows, scale), explain.alt_heads(result.trace, t, rows), "heads")
+    details(result, spec.model, t, zoom, scale, lecture)
 
 
 st.title("Step through")
@@ -61,28 +100,4 @@ result = state.run_cached(state.load_model(spec.model), spec.model, shown)
 if error:
     st.warning(f"Your input cannot be used ({error}); still showing the last good run.", icon="⚠️")
 
-lecture, scale = controls.is_lecture(), controls.scale()
-t = controls.step_bar(spec.name, result.example, result.trace.steps, lecture)
-st.markdown(f'<div class="ntm-sentence">{explain.step_sentence(spec, result.example, result.trace, t)}</div>',
-            unsafe_allow_html=True)
-chart(figures.io_figure(spec, result.example, result.trace.outputs, t, scale),
-      explain.alt_io(spec, result.example, result.trace, t), "io")
-
-zoom = st.toggle("Zoom to the rows in use", value=True, key="zoom", bind="query-params",
-                 help="Show only the memory rows the heads visit in this run (memory wraps around).")
-rows = analysis.display_rows(result.trace, zoom)
-left, right = st.columns([3, 2])
-with left:
-    chart(figures.weights_figure(result.trace, t, rows, scale), explain.alt_weights(result.trace, t, rows), "weights")
-with right:
-    chart(figures.memory_figure(result.trace, t, rows, scale), explain.alt_memory(result.trace, t, rows), "memory")
-
-st.subheader("The addressing pipeline: content → gated → shifted → sharpened")
-pipeline(result, t, rows, scale)
-
-st.subheader("Erase, add and read")
-chart(figures.vectors_figure(result.trace, t, scale), explain.alt_vectors(result.trace, t), "vectors")
-for col, eq in zip(st.columns(2), MEMORY_EQUATIONS):
-    col.latex(eq)
-
-animation(result, spec.model, zoom, scale, lecture)
+step_view(result, spec, controls.is_lecture(), controls.scale())

@@ -1,0 +1,169 @@
+"""How fast the Step-through page is in a real browser, and how much data it sends.
+
+Starts `streamlit run app/main.py` headless on a free port, drives Debian's Chromium with
+Playwright and prints:
+
+- server up: process start -> /_stcore/health answers ok;
+- first chart visible: navigation start -> the first Plotly chart drawn, on the cold server's
+  first session (Python imports and the model load included) and on a second, warm session;
+- step: Right key pressed (keydown, in the page's clock) -> every chart that names a step shows
+  the new one and the script has finished (polled each animation frame), over --steps presses;
+- page data: bytes received over the WebSocket (Streamlit's messages: the charts, text and
+  widgets) while the page loads a length-20 copy run, and per step; static files (JS, CSS,
+  fonts; cached by the browser) are counted apart.
+
+Budgets (issue: the app, Step-through page): first chart <= 3 s, step <= 300 ms, page data
+<= 1 MB. Usage: .venv/bin/python benchmarks/browser_perf.py [--steps 10] [--text ...]
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SETTLED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+STEP_CHARTS = 3  # input/output, heads and memory, the open detail tab: every chart whose title names a step
+TEXT20 = "ATTENTION IS ADDRESS"
+
+TITLES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd =>
+    String((gd.layout && gd.layout.title && gd.layout.title.text) || '').replace(/<[^>]+>/g, ' '))"""
+ALL_AT_STEP = """(t) => {
+  const titles = (%s)();
+  const named = titles.filter(s => /step \\d+/.test(s));
+  const done = named.length >= %d && named.every(s => new RegExp('step ' + t + '(\\\\D|$)').test(s))
+      && document.querySelector('%s');
+  if (done && window.__done === undefined) window.__done = performance.now();
+  return done;
+}""" % (TITLES, STEP_CHARTS, SETTLED.replace("'", "\\'"))
+FIRST_CHART = """() => {
+  const drawn = document.querySelector('.js-plotly-plot .main-svg');
+  if (drawn && window.__first === undefined) window.__first = performance.now();
+  return !!drawn;
+}"""
+MARK_KEYDOWN = """() => {
+  window.__done = undefined; window.__t0 = undefined;
+  document.addEventListener('keydown', e => { if (e.key === 'ArrowRight') window.__t0 = performance.now(); },
+                            {capture: true, once: true});
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(port: int) -> tuple[subprocess.Popen, float]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true", "--server.address",
+         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    while time.perf_counter() - start < 90:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return proc, time.perf_counter() - start
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not come up in 90 s")
+
+
+class Traffic:
+    """Bytes received by one page: WebSocket payloads and HTTP responses (via the DevTools protocol)."""
+
+    def __init__(self, page):
+        self.ws = self.http = 0
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.webSocketFrameReceived", self._frame)
+        cdp.on("Network.loadingFinished", self._loaded)
+
+    def _frame(self, event):
+        r = event["response"]
+        self.ws += len(base64.b64decode(r["payloadData"])) if r.get("opcode") == 2 else len(r["payloadData"])
+
+    def _loaded(self, event):
+        self.http += int(event.get("encodedDataLength", 0))
+
+
+def first_chart(browser, url: str) -> tuple[float, Traffic, object]:
+    """Seconds from navigation start to the first drawn chart, the traffic so far, and the page."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    traffic = Traffic(page)
+    page.goto(url, wait_until="commit")
+    page.wait_for_function(FIRST_CHART, polling="raf", timeout=120_000)
+    seconds = page.evaluate("() => window.__first") / 1000  # performance.now() counts from navigation start
+    page.wait_for_selector(SETTLED, timeout=120_000)
+    page.wait_for_function(ALL_AT_STEP, arg=0, timeout=120_000)
+    page.wait_for_timeout(500)  # let the last messages arrive before counting
+    return seconds, traffic, page
+
+
+def step_times(page, traffic: Traffic, steps: int) -> tuple[list[float], list[int]]:
+    """Milliseconds from the Right key to every step chart updated, and WebSocket bytes per step."""
+    times, sizes = [], []
+    for t in range(1, steps + 1):
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        page.evaluate(MARK_KEYDOWN)
+        before = traffic.ws
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(ALL_AT_STEP, arg=t, polling="raf", timeout=60_000)
+        times.append(page.evaluate("() => window.__done - window.__t0"))
+        page.wait_for_timeout(300)
+        sizes.append(traffic.ws - before)
+    return times, sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--text", default=TEXT20, help="the copy input (default: 20 characters)")
+    args = parser.parse_args()
+    port = free_port()
+    proc, up = serve(port)
+    url = f"http://127.0.0.1:{port}/step?" + urllib.parse.urlencode({"text": args.text})
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            cold, _, _ = first_chart(browser, url)
+            warm, traffic, page = first_chart(browser, url)
+            load_ws, load_http = traffic.ws, traffic.http
+            times, sizes = step_times(page, traffic, args.steps)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    report(args, up, cold, warm, load_ws, load_http, times, sizes)
+
+
+def report(args, up, cold, warm, load_ws, load_http, times, sizes) -> None:
+    print(f"input: copy of {args.text!r} ({len(args.text)} characters, {2 * len(args.text) + 1} steps); "
+          f"{os.cpu_count()} cores")
+    print(f"server up (process start -> health ok):        {up:6.2f} s")
+    print(f"first chart visible, cold server first visit:  {cold:6.2f} s   (budget 3 s)")
+    print(f"first chart visible, warm server new visitor:  {warm:6.2f} s   (budget 3 s)")
+    print(f"step (Right key -> all {STEP_CHARTS} step charts updated), {len(times)} steps: median "
+          f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms   (budget 300 ms)")
+    print(f"page data over the WebSocket, length-{len(args.text)} run: {load_ws / 1e6:.3f} MB   (budget 1 MB); "
+          f"per step: median {statistics.median(sizes) / 1e3:.0f} kB")
+    print(f"static files (JS, CSS, fonts; cached by the browser): {load_http / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()
