@@ -1,1 +1,1 @@
-"""NTM Explorer's Streamlit app: pages in app/pages/, pure figure builders in app/figures.py."""
+"""NTM Explorer's Streamlit app: one file per page in app/views/, pure figure builders in app/figures.py."""

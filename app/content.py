@@ -17,9 +17,9 @@ DIAGRAM_CAPTION = ("The NTM at one step: the controller drives a write head (sol
                    "(dashed arrows) that address rows of the memory matrix.")
 
 TOUR = [
-    ("pages/home.py", "Home", ":material/home:",
+    ("views/home.py", "Home", ":material/home:",
      "This page: what explicit memory is, why it matters, and how a head picks an address."),
-    ("pages/step_through.py", "Step through", ":material/play_circle:",
+    ("views/step_through.py", "Step through", ":material/play_circle:",
      "The heart of the explorer. Pick a task, type a text, draw a bit grid or draw a random example, then "
      "step, scrub or play through the run: where each head looks, the memory at every step, each stage of "
      "addressing with its equation, and one sentence per step in plain words. Use the Left and Right arrow "

@@ -10,8 +10,8 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if controls.lecture_requested() else "auto",
 )
 page = st.navigation([
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/step_through.py", title="Step through", icon=":material/play_circle:", url_path="step"),
+    st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("views/step_through.py", title="Step through", icon=":material/play_circle:", url_path="step"),
 ])
 controls.lecture_toggle()
 page.run()

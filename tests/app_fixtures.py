@@ -19,8 +19,8 @@ from model.trace import Trace
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = ROOT / "app" / "main.py"
-STEP_PAGE = "pages/step_through.py"
-HOME_PAGE = "pages/home.py"
+STEP_PAGE = "views/step_through.py"
+HOME_PAGE = "views/home.py"
 HAS_COPY = (checkpoints.ASSETS / "copy.safetensors").exists()
 needs_copy = pytest.mark.skipif(not HAS_COPY, reason=f"no copy checkpoint in {checkpoints.ASSETS} yet")
 

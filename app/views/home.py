@@ -9,7 +9,7 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 st.title("NTM Explorer")
 st.markdown(content.section("intro"))
-st.page_link("pages/step_through.py", label="Start here: watch the NTM copy “HELLO”, step by step",
+st.page_link("views/step_through.py", label="Start here: watch the NTM copy “HELLO”, step by step",
              icon=":material/play_circle:", query_params={"text": "HELLO"})
 left, right = st.columns([3, 2], gap="large")
 with left:
