@@ -13,9 +13,14 @@ from app.inputs import Request, TaskSpec
 TRUE = ("true", "1", "yes", "on")
 LECTURE_SCALE = 1.45
 LECTURE_CSS = """<style>
-html { font-size: 21px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-top: 2.5rem; }
-.ntm-sentence { font-size: 1.35rem; line-height: 1.5; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 3.4rem; }
+[data-testid="stMainBlockContainer"] h2, [data-testid="stMainBlockContainer"] h3 { font-size: 2.2rem; }
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li,
+[data-testid="stMainBlockContainer"] button, [data-testid="stMainBlockContainer"] label { font-size: 1.3rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] { font-size: 1.1rem; }
+[data-testid="stMainBlockContainer"] .ntm-sentence { font-size: 1.55rem; line-height: 1.5; }
+.katex { font-size: 1.5em; }
 </style>"""
 
 

@@ -12,6 +12,8 @@ step view rebuilds them on every step, and make_subplots / update_* cost ten tim
 """
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -76,7 +78,19 @@ def _figure(data: list[dict], layout: dict, title: str, height: int, scale: floa
         font=dict(size=round(FONT * scale)), hoverlabel=dict(font_size=round(FONT * scale)),
     )
     layout.setdefault("margin", dict(l=60, r=20, t=round(75 * scale), b=45))
+    _font_everywhere(layout, round(FONT * scale))
     return go.Figure(dict(data=data, layout=layout, frames=frames or []))
+
+
+def _font_everywhere(layout: dict, size: int) -> None:
+    """Tick labels, axis titles and colour bars at `size`: a theme's template would otherwise keep its own."""
+    for key in [k for k in layout if k.startswith(("xaxis", "yaxis"))] + ["xaxis", "yaxis"]:
+        axis = layout.setdefault(key, {})
+        axis["tickfont"] = dict(size=size)
+        if isinstance(axis.get("title"), dict):
+            axis["title"].setdefault("font", dict(size=size))
+    for key in [k for k in layout if k.startswith("coloraxis")]:
+        layout[key].setdefault("colorbar", {})["tickfont"] = dict(size=size)
 
 
 def _row_ticks(rows: np.ndarray, most: int = 16) -> dict:
@@ -127,7 +141,7 @@ def io_titles(spec: TaskSpec, example: Example, outputs: np.ndarray) -> list[str
              "Target": answer_text(spec, example.targets[example.mask]),
              "Output": answer_text(spec, outputs[example.mask])}
     wrong = int(analysis.wrong_bits(example, outputs).sum())
-    titles = [f"{k}: “{v}”" if v is not None else k for k, v in shown.items()]
+    titles = [f"{k}: “{html.escape(v)}”" if v is not None else k for k, v in shown.items()]  # Plotly reads tags
     titles[2] += f" — {wrong} wrong bit{'s' * (wrong != 1)} (marked ×)"
     return titles
 

@@ -111,3 +111,29 @@ def test_a_bad_character_shows_the_message_and_keeps_the_run(tab, base_url):
                          " ? g.layout.annotations.map(a => a.text).join('|') : '').join('|')")
     assert "Input: “HELLO”" in notes and len(tab.evaluate(CHART_TITLES_JS)) == 3
     screenshot(tab, "step_through_bad_input.png")
+
+
+def test_play_animates_in_the_browser_and_the_download_plays_offline(tab, chromium, base_url, tmp_path):
+    tab.goto(base_url + "/step?text=HI&view=Play+the+whole+run")
+    settle(tab)
+    start = chart(tab, "The whole run")
+    tab.locator(".updatemenu-button").first.click()  # ▶ Play
+    tab.wait_for_timeout(2500)
+    assert chart(tab, "The whole run")["zsum"] != start["zsum"], "Play moves the memory panel through the steps"
+    with tab.expect_download() as download:
+        tab.get_by_role("button", name="Download this animation").click()
+    saved = tmp_path / "animation.html"
+    download.value.save_as(saved)
+    assert saved.stat().st_size > 1_000_000  # plotly.js is inside
+    offline = chromium.new_context(offline=True, viewport={"width": 1400, "height": 900})
+    try:
+        page = offline.new_page()
+        page.goto(saved.as_uri())
+        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=30_000)
+        first = chart(page, "The whole run")
+        assert set(first["cursors"]) == {0}  # starts paused at step 0
+        page.locator(".updatemenu-button").first.click()
+        page.wait_for_timeout(2500)
+        assert chart(page, "The whole run")["zsum"] != first["zsum"]
+    finally:
+        offline.close()

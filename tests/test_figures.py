@@ -290,3 +290,9 @@ def test_text_and_grid_convert_into_each_other():
     assert grid == "01001000\n01001001"
     assert inputs.as_text(Request(mode="grid", grid=grid)) == "HI"
     assert inputs.as_text(Request(mode="grid", grid="00000001")) is None  # not printable
+
+
+def test_user_text_cannot_become_markup():
+    example = copy_example(encode_text("a<b>*c&"))
+    titles = figures.io_titles(SPEC, example, example.targets)
+    assert titles[0] == "Input: “a&lt;b&gt;*c&amp;”"
