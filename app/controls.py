@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import analysis, inputs
+from app import analysis, inputs, state
 from app.inputs import Request, TaskSpec
 
 TRUE = ("true", "1", "yes", "on")
@@ -58,9 +58,9 @@ def input_panel(specs: list[TaskSpec]) -> tuple[Request, str | None]:
     side.header("Input")
     names = [s.name for s in specs]
     task = side.selectbox("Task", names, format_func=lambda n: inputs.SPECS[n].label, key="task",
-                          bind="query-params")
+                          bind="query-params", on_change=lambda: apply(inputs.default_request(st.session_state["task"])))
     spec = inputs.SPECS[task]
-    side.caption(f"Pretrained model `{spec.model}`: trained on {spec.trained}.")
+    side.caption(f"Pretrained model `{spec.model}`: {state.trained_on(spec)}.")
     mode = side.radio("Enter the input as", spec.modes, format_func=inputs.MODE_LABELS.get, key="mode",
                       bind="query-params", horizontal=True, on_change=_prefill)
     request = Request(task=task, mode=mode, **_mode_fields(spec, mode))

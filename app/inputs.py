@@ -61,6 +61,11 @@ class Request:
 DEFAULT = Request()
 
 
+def default_request(task: str) -> Request:
+    """What a task shows first: HELLO for the copy tasks, a small random example for recall."""
+    return Request(task=task) if task != "associative_recall" else Request(task=task, mode="random", size=3)
+
+
 @dataclass(frozen=True)
 class Preset:
     label: str

@@ -55,14 +55,19 @@ def animation(_result: Result, model_name: str, request: Request, zoom: bool, fr
     return figures.animation_figure(_result.trace, rows, frame_ms, scale)
 
 
+def trained_on(spec: TaskSpec) -> str:
+    """What the model was trained on, from its card when the card says (else the task's usual range)."""
+    sizes = model_card(spec.model).get("training", {}).get("training_sizes")
+    if not (isinstance(sizes, list) and len(sizes) == 2):
+        return f"trained on {spec.trained}"
+    unit = "items" if spec.size_name == "items" else "vectors"
+    return f"trained on {sizes[0]} to {sizes[1]} {unit} per example"
+
+
 def remember(request: Request, error: str | None) -> Request:
     """The request to show: this one if it is good, else the last good one of the same task."""
     store = st.session_state.setdefault("last_good", {})
     if error is None:
         store[request.task] = request
         return request
-    return store.get(request.task) or fallback(request.task)
-
-
-def fallback(task: str) -> Request:
-    return Request(task=task) if task != "associative_recall" else Request(task=task, mode="random", size=3)
+    return store.get(request.task) or inputs.default_request(request.task)

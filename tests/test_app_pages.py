@@ -204,3 +204,31 @@ def test_a_tampered_url_shows_the_message_and_a_good_run(query, words):
 def test_an_impossible_step_in_the_url_is_ignored():
     at = app_test({"text": "HI", "step": "999"})
     assert not at.exception and shown_step(at) == 0
+
+
+def test_without_any_checkpoint_the_page_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(checkpoints, "ASSETS", tmp_path)  # an empty assets folder
+    at = app_test()
+    assert not at.exception
+    assert "No pretrained model" in messages(at) and not charts(at)
+
+
+def test_only_tasks_with_a_checkpoint_are_offered():
+    at = app_test()
+    shipped = {p.stem for p in checkpoints.ASSETS.glob("*.safetensors")}
+    assert set(at.selectbox(key="task").options) == {inputs.SPECS[n].label for n in inputs.SPECS
+                                                     if inputs.SPECS[n].model in shipped}
+
+
+@pytest.mark.skipif(not (checkpoints.ASSETS / "associative_recall.safetensors").exists(),
+                    reason="no associative_recall checkpoint")
+def test_switching_to_associative_recall_shows_its_own_input():
+    at = app_test({"text": "HI"})
+    at.selectbox(key="task").set_value("associative_recall").run()
+    assert not at.exception and not at.error
+    assert at.radio(key="mode").value == "random" and "Item" not in messages(at)
+    labels = charts(at)["io"]["data"][0]["y"]
+    assert "Input query delim." in labels and "Output bit 6" in labels
+    assert any(b.label.startswith("Query (step") for b in at.button)
+    at.selectbox(key="task").set_value("copy").run()
+    assert at.text_input(key="text").value == "HELLO" and input_bits(at).shape == (11, 9)

@@ -77,7 +77,7 @@ def step_view(result, spec, lecture: bool, scale: float) -> None:
     """Everything that depends on the step: stepping reruns only this part of the page."""
     t = controls.step_bar(spec.name, result.example, result.trace.steps, lecture)
     sentence = explain.step_sentence(spec, result.example, result.trace, t)
-    st.markdown(f'<div class="ntm-sentence">{html.escape(sentence)}</div>', unsafe_allow_html=True)
+    st.markdown(f'<div class="ntm-sentence">{html.escape(sentence, quote=False)}</div>', unsafe_allow_html=True)
     chart(figures.io_figure(spec, result.example, result.trace.outputs, t, scale),
           explain.alt_io(spec, result.example, result.trace, t), "io")
     zoom = st.toggle("Zoom to the rows in use", value=True, key="zoom", bind="query-params",
