@@ -146,7 +146,7 @@ def test_pipeline_shows_every_stage_of_the_head(run):
     _, trace = run
     rows, t = analysis.display_rows(trace, False), 6
     for head in range(2):
-        bars = [d for d in spec_of(figures.pipeline_figure(trace, t, head, rows))["data"] if d["type"] == "bar"]
+        bars = [d for d in spec_of(figures.pipeline_figure(trace, t, head, rows))["data"] if d["name"] != "w(t−1)"]
         stages = [trace.content, trace.gated, trace.shift, trace.shifted, trace.weights]
         for bar, stage in zip(bars, stages):
             want = stage[t, head] if stage is trace.shift else stage[t, head][rows]
@@ -157,9 +157,9 @@ def test_pipeline_shows_every_stage_of_the_head(run):
 def test_pipeline_shows_the_previous_weighting_beside_the_gate(run):
     _, trace = run
     rows = analysis.display_rows(trace, False)
-    line = next(d for d in spec_of(figures.pipeline_figure(trace, 0, 1, rows))["data"] if d["type"] == "scatter")
+    line = next(d for d in spec_of(figures.pipeline_figure(trace, 0, 1, rows))["data"] if d["name"] == "w(t−1)")
     assert decode(line["y"])[0] == 1.0 and decode(line["y"])[1:].sum() == 0  # heads start on row 0
-    line = next(d for d in spec_of(figures.pipeline_figure(trace, 4, 1, rows))["data"] if d["type"] == "scatter")
+    line = next(d for d in spec_of(figures.pipeline_figure(trace, 4, 1, rows))["data"] if d["name"] == "w(t−1)")
     np.testing.assert_allclose(decode(line["y"]), trace.weights[3, 1][rows])
 
 
