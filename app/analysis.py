@@ -57,12 +57,8 @@ def wrong_bits(example: Example, outputs: np.ndarray) -> np.ndarray:
 
 
 def previous_weights(trace: Trace, t: int, head: int) -> np.ndarray:
-    """w_{t-1} [N] of one head; before step 0 every head is focused on row 0 (model.ntm)."""
-    if t > 0:
-        return trace.weights[t - 1, head]
-    first = np.zeros(trace.weights.shape[-1], np.float32)
-    first[0] = 1.0
-    return first
+    """w_{t-1} [N] of one head, as the trace recorded it."""
+    return trace.weights_before(t)[head]
 
 
 def focus(w: np.ndarray) -> tuple[int, float]:

@@ -180,5 +180,6 @@ class NTM(nn.Module):
         for t in range(x.shape[0]):
             step, state = self.step(x[t : t + 1], state)
             steps.append(step)
-        trace = Trace.from_steps(x.numpy(), steps, self.head_kinds, self.init_memory.detach().numpy())
+        trace = Trace.from_steps(x.numpy(), steps, self.head_kinds, self.init_memory.detach().numpy(),
+                                 self.init_weights.detach().numpy())
         return Run(trace.outputs, trace)

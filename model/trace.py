@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 ARRAY_FIELDS = (
-    "inputs", "outputs", "initial_memory", "memory", "reads",
+    "inputs", "outputs", "initial_memory", "initial_weights", "memory", "reads",
     "key", "beta", "gate", "shift", "gamma", "erase", "add",
     "content", "gated", "shifted", "weights",
 )
@@ -24,6 +24,7 @@ class Trace:
     inputs: np.ndarray  # [T,D_in]
     outputs: np.ndarray  # [T,D_out] probabilities
     initial_memory: np.ndarray  # [N,M] memory before step 0
+    initial_weights: np.ndarray  # [H,N] head weightings before step 0 (w_{-1})
     memory: np.ndarray  # [T,N,M] memory after the write of step t
     reads: np.ndarray  # [T,R,M] read vectors
     key: np.ndarray  # [T,H,M]
@@ -51,8 +52,12 @@ class Trace:
         """Memory [N,M] as step t found it (after the write of step t-1)."""
         return self.initial_memory if t == 0 else self.memory[t - 1]
 
+    def weights_before(self, t: int) -> np.ndarray:
+        """Head weightings [H,N] as step t found them (w_{t-1})."""
+        return self.initial_weights if t == 0 else self.weights[t - 1]
+
     @classmethod
-    def from_steps(cls, inputs, steps, head_kinds, initial_memory) -> "Trace":
+    def from_steps(cls, inputs, steps, head_kinds, initial_memory, initial_weights) -> "Trace":
         """Build from the model's per-step records (batch of 1)."""
         def stack(get):
             return np.stack([get(s) for s in steps]).astype(np.float32)
@@ -65,6 +70,7 @@ class Trace:
             inputs=np.asarray(inputs, dtype=np.float32),
             outputs=stack(lambda s: _np(s.logits.sigmoid())),
             initial_memory=np.asarray(initial_memory, dtype=np.float32),
+            initial_weights=np.asarray(initial_weights, dtype=np.float32),
             memory=stack(lambda s: _np(s.memory)),
             reads=stack(lambda s: _np(s.reads)),
             key=per_head(lambda s, i: _np(s.params[i].key)),

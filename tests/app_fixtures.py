@@ -51,6 +51,7 @@ def synthetic_trace(steps: int = 4, rows: int = 8, width: int = 3) -> Trace:
     return Trace(
         inputs=np.zeros((steps, 9), np.float32), outputs=np.full((steps, 8), 0.9, np.float32),
         initial_memory=np.zeros((rows, width), np.float32), memory=memory,
+        initial_weights=np.tile(np.eye(1, rows, dtype=np.float32), (2, 1)),  # both heads on row 0
         reads=np.ones((steps, 1, width), np.float32) * 0.25, key=np.zeros((steps, 2, width), np.float32),
         beta=np.array([[20.0, 0.5]] * steps, np.float32), gate=np.array([[0.95, 0.05]] * steps, np.float32),
         shift=shift, gamma=np.full((steps, 2), 2.0, np.float32), erase=np.full((steps, 1, width), 0.9, np.float32),

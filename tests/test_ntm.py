@@ -301,3 +301,11 @@ def test_untrained_heads_lean_to_shift_plus_one(name):
     for kind, r in zip(net.head_kinds, raw):
         p = heads.split_params(r, c.memory_width, c.shifts, kind == "write")
         assert int(p.shift.argmax()) == c.shift_range + 1, kind
+
+
+def test_trace_records_the_weightings_before_the_first_step():
+    net = NTM(NTMConfig(D_IN, D_OUT, memory_rows=N_ROWS, memory_width=WIDTH))
+    tr = net.run(torch.rand(4, D_IN)).trace
+    assert np.array_equal(tr.weights_before(0), net.init_weights.numpy())
+    assert np.array_equal(tr.weights_before(3), tr.weights[2])
+    assert np.allclose(tr.initial_weights.sum(-1), 1.0)

@@ -114,12 +114,12 @@ def test_snapshots_along_training():
 
 
 def test_a_two_step_training_run_writes_a_loadable_checkpoint(tmp_path):
-    cmd = [sys.executable, "-m", "model.train", "--task", "copy", "--max-updates", "2", "--val-every", "1",
+    cmd = [sys.executable, "-m", "model.train", "--task", "copy", "--val-every", "1",
            "--batch-size", "4", "--val-batch", "2", "--out", str(tmp_path), "--seed", "3"]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    subprocess.run(cmd + ["--max-updates", "2"], check=True, capture_output=True, timeout=300)
     net = checkpoints.load(tmp_path / "copy")
     card = checkpoints.read_card(tmp_path / "copy")
     assert card["training"]["updates"] == 2 and card["training"]["seed"] == 3
     assert net.run(tasks.random_copy(0, 3).inputs).outputs.shape == (7, 8)
-    subprocess.run(cmd[:4] + ["--max-updates", "4", "--resume"] + cmd[6:], check=True, capture_output=True, timeout=300)
+    subprocess.run(cmd + ["--max-updates", "4", "--resume"], check=True, capture_output=True, timeout=300)
     assert checkpoints.read_card(tmp_path / "copy")["training"]["updates"] == 4
