@@ -26,7 +26,7 @@ from model.ntm import NTM, NTMConfig
 TASKS = {
     "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1), curriculum=None,
                  val=[(8, 1, True), (14, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
-    "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10), curriculum="repeats",
+    "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10), curriculum="repeats", patience=12,
                         val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)]),
     "associative_recall": dict(io=(8, 6), sizes=(2, 6), repeats=(1, 1), curriculum=None,
                                val=[(6, 1, True), (3, 1, True), (12, 1, False)]),
@@ -54,6 +54,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--minutes", type=float, default=10.0, help="wall-time budget")
     p.add_argument("--max-updates", type=int, default=100_000)
     p.add_argument("--val-every", type=int, default=50, help="updates between validations")
+    p.add_argument("--patience", type=int, default=None,
+                   help="validations without a better validation loss before the learning rate halves "
+                        "(0: never; default 12 for repeat copy, 0 otherwise)")
     p.add_argument("--val-batch", type=int, default=32)
     p.add_argument("--solved-streak", type=int, default=2,
                    help="large validations in a row that must meet the bars before stopping")
@@ -126,6 +129,8 @@ class Progress:
     best_updates: int = 0
     solved_streak: int = 0
     decayed: bool = False
+    best_val_loss: float = float("inf")
+    stale: int = 0  # validations since the validation loss last improved
     curve: list = field(default_factory=list)  # [sequences, train loss, val loss, val errors]
     snapshots: list = field(default_factory=list)  # [updates, sequences, val loss]
     rng_state: dict | None = None
@@ -234,15 +239,26 @@ class Trainer:
                    f"val loss {v['loss']:.4f} in-range err {v['in_range_errors']:.3f} "
                    f"beyond rate {v['beyond_rate']:.5f}{' large check passed' if solved else ''}")
         if solved and not p.decayed:
-            self.decay_lr()
+            p.decayed = True
+            self.scale_lr(self.args.lr_decay)
+        self.watch_plateau(v["loss"])
         p.solved_streak = p.solved_streak + 1 if solved else 0
         self.save_state()
         return p.solved_streak >= self.args.solved_streak
 
-    def decay_lr(self) -> None:
-        self.progress.decayed = True
+    def scale_lr(self, factor: float) -> None:
         for group in self.opt.param_groups:
-            group["lr"] *= self.args.lr_decay
+            group["lr"] = max(group["lr"] * factor, 1e-5)
+
+    def watch_plateau(self, val_loss: float) -> None:
+        """Halve the learning rate when the validation loss has stalled for `patience` checks."""
+        p = self.progress
+        p.best_val_loss, p.stale = (val_loss, 0) if val_loss < p.best_val_loss else (p.best_val_loss, p.stale + 1)
+        patience = self.args.patience if self.args.patience is not None else self.spec.get("patience", 0)
+        if patience and p.stale >= patience:
+            self.scale_lr(0.5)
+            p.stale = 0
+            tqdm.write(f"validation loss stalled: learning rate now {self.opt.param_groups[0]['lr']:.2e}")
 
     # ------------------------------------------------------------ resume
     def save_state(self) -> None:
@@ -258,6 +274,7 @@ class Trainer:
         self.progress = Progress(**json.loads((self.work / "progress.json").read_text()))
         self.rng.bit_generator.state = self.progress.rng_state
         self.progress.best_score = float(self.progress.best_score)
+        self.progress.best_val_loss = float(self.progress.best_val_loss)
 
     # ------------------------------------------------------------ output
     def training_card(self) -> dict:

@@ -100,6 +100,6 @@ st.session_state["shown"] = shown
 spec = inputs.SPECS[shown.task]
 result = state.run_cached(state.load_model(spec.model), spec.model, shown)
 if error:
-    st.warning(f"Your input cannot be used ({error}); still showing the last good run.", icon="⚠️")
+    st.warning(f"Your input cannot be used: {error}. Still showing the last good run.", icon="⚠️")
 
 step_view(result, spec, controls.is_lecture(), controls.scale())
