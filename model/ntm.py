@@ -141,11 +141,18 @@ class NTM(nn.Module):
             return h, (h, c)
         return self.controller(inp), None
 
-    def step(self, x: torch.Tensor, state: State) -> tuple[Step, State]:
-        """One time step. Read heads read M_{t-1}; write heads then write M_t."""
+    def step(self, x: torch.Tensor, state: State, noise: float = 0.0) -> tuple[Step, State]:
+        """One time step. Read heads read M_{t-1}; write heads then write M_t.
+
+        `noise` (training only) adds Gaussian noise of that size to the heads' raw
+        parameters, so that what the heads learn holds with a margin.
+        """
         c = self.config
         out, ctrl = self._control(x, state)
-        raw = torch.split(self.head_layer(out), self.head_sizes, dim=-1)
+        raw = self.head_layer(out)
+        if noise:
+            raw = raw + noise * torch.randn_like(raw)
+        raw = torch.split(raw, self.head_sizes, dim=-1)
         params, stages, reads = [], [], []
         mem = state.memory
         for i, kind in enumerate(self.head_kinds):
@@ -162,12 +169,12 @@ class NTM(nn.Module):
         weights = torch.stack([s.final for s in stages], dim=1)  # [B,H,N]
         return Step(logits, params, stages, reads_t, mem), State(ctrl, mem, reads_t, weights)
 
-    def forward(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+    def forward(self, x: torch.Tensor, state: State | None = None, noise: float = 0.0):
         """Batched training path: x [B,T,D_in] -> logits [B,T,D_out], final state. Records nothing."""
         state = self.initial_state(x.shape[0]) if state is None else state
         logits = []
         for t in range(x.shape[1]):
-            step, state = self.step(x[:, t], state)
+            step, state = self.step(x[:, t], state, noise)
             logits.append(step.logits)
         return torch.stack(logits, dim=1), state
 

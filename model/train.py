@@ -46,6 +46,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="multiply the learning rate by this once the task is first solved (steadies it)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--clip", type=float, default=10.0, help="gradient-norm clip")
+    p.add_argument("--head-noise", type=float, default=0.0,
+                   help="Gaussian noise on the heads' raw parameters while training (robust margins)")
     p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=None,
                    help="grow the task's hardest dimension (lengths for copy, repeats for repeat copy) "
                         "as the model masters easier ones (default: on for repeat copy only)")
@@ -169,7 +171,8 @@ class Trainer:
     # ------------------------------------------------------------ loop
     def update(self) -> tuple[float, float]:
         batch = self.sample()
-        logits, _ = self.model(batch.inputs)
+        noise = {"noise": self.args.head_noise} if self.args.model == "ntm" and self.args.head_noise else {}
+        logits, _ = self.model(batch.inputs, **noise)
         loss = masked_loss(logits, batch)
         self.opt.zero_grad()
         loss.backward()

@@ -309,3 +309,13 @@ def test_trace_records_the_weightings_before_the_first_step():
     assert np.array_equal(tr.weights_before(0), net.init_weights.numpy())
     assert np.array_equal(tr.weights_before(3), tr.weights[2])
     assert np.allclose(tr.initial_weights.sum(-1), 1.0)
+
+
+def test_head_noise_is_for_training_only():
+    net = NTM(NTMConfig(D_IN, D_OUT, memory_rows=N_ROWS, memory_width=WIDTH))
+    x = torch.rand(2, 5, D_IN)
+    clean, _ = net(x)
+    assert torch.equal(clean, net(x)[0])  # no noise unless asked
+    noisy, _ = net(x, noise=0.5)
+    assert not torch.allclose(clean, noisy)
+    assert np.allclose(net.run(x[0]).outputs, torch.sigmoid(clean[0]).detach().numpy(), atol=1e-6)
