@@ -46,7 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="multiply the learning rate by this once the task is first solved (steadies it)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--clip", type=float, default=10.0, help="gradient-norm clip")
-    p.add_argument("--head-noise", type=float, default=0.0,
+    p.add_argument("--head-noise", type=float, default=0.5,
                    help="Gaussian noise on the heads' raw parameters while training (robust margins)")
     p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=None,
                    help="grow the task's hardest dimension (lengths for copy, repeats for repeat copy) "
