@@ -47,7 +47,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--clip", type=float, default=10.0, help="gradient-norm clip")
     p.add_argument("--head-noise", type=float, default=0.5,
-                   help="Gaussian noise on the heads' raw parameters while training (robust margins)")
+                   help="Gaussian noise on the heads' raw parameters while training (robust margins; NTM only)")
+    p.add_argument("--polish", type=int, default=400,
+                   help="updates without head noise after the task is solved, to sharpen the outputs")
     p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=None,
                    help="grow the task's hardest dimension (lengths for copy, repeats for repeat copy) "
                         "as the model masters easier ones (default: on for repeat copy only)")
@@ -214,8 +216,22 @@ class Trainer:
                     break
         p.seconds = time.time() - start
         bar.close()
+        if p.solved_streak >= a.solved_streak and a.head_noise and a.polish:
+            self.polish(start)
         self.save_state()
         return self.finish()
+
+    def polish(self, start: float) -> None:
+        """Train `polish` more updates without noise; keep the result if it still meets the bars."""
+        a, p = self.args, self.progress
+        a.head_noise, p.best_score = 0.0, 1e6  # any polished checkpoint that passes the large check wins
+        tqdm.write(f"polishing: {a.polish} updates without head noise")
+        for _ in range(a.polish):
+            loss, _ = self.update()
+            if p.updates % a.val_every == 0:
+                p.seconds = time.time() - start
+                self.checkpoint(loss)
+        p.seconds = time.time() - start
 
     def checkpoint(self, train_loss: float | None) -> bool:
         """Validate, keep the best, snapshot; return True when the task is solved.
