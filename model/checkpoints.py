@@ -106,11 +106,3 @@ def load_pretrained(name: str):
         available = sorted(p.stem for p in ASSETS.glob("*.safetensors"))
         raise CheckpointError(f"no pretrained model named {name!r} in {ASSETS}; available: {available}")
     return load(path)
-
-
-def load_state_dict_into(model, path: str | Path) -> None:
-    """Load weights only (used when resuming training); checksum is not required."""
-    model.load_state_dict(load_file(str(Path(path).with_suffix(".safetensors"))))
-
-
-
