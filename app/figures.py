@@ -79,7 +79,17 @@ def _figure(data: list[dict], layout: dict, title: str, height: int, scale: floa
     )
     layout.setdefault("margin", dict(l=60, r=20, t=round(75 * scale), b=45))
     _font_everywhere(layout, round(FONT * scale))
+    if layout["margin"].get("autoexpand") is False:  # and the theme's axis automargin off too
+        for key in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
+            layout[key]["automargin"] = False
     return go.Figure(dict(data=data, layout=layout, frames=frames or []))
+
+
+def fixed_margin(l: int, r: int, b: int, scale: float) -> dict:
+    """Margins set in advance, large enough for the tick labels, axis titles and colour bars, with Plotly's
+    margin pushing (axis automargin, colour bars) off: measuring and pushing draws a figure two or three
+    times, the largest part of what a step costs the browser. Used by the figures redrawn on every step."""
+    return dict(l=round(l * scale), r=round(r * scale), t=round(75 * scale), b=round(b * scale), autoexpand=False)
 
 
 def _font_everywhere(layout: dict, size: int) -> None:
@@ -166,11 +176,12 @@ def io_figure(spec: TaskSpec, example: Example, outputs: np.ndarray, t: int, sca
              for title, i in zip(titles, [i for i, label in enumerate(labels) if label.endswith(":")])]
     titled = [i for i, label in enumerate(labels) if label.endswith(":")] + [len(labels)]
     cursors = [shape for a, b in zip(titled, titled[1:]) for shape in cursor(t, 1, (a + 1, b - 1))]
+    data = [heat, _wrong_markers(example, outputs, spec.name)]
     layout = dict(shapes=cursors, showlegend=False, annotations=notes,  # the cursor skips the title rows
                   xaxis=dict(title=dict(text="step")),
                   yaxis=dict(autorange="reversed", tickmode="array", tickvals=ticks, ticktext=[l.split(" ", 1)[1] for l in ticks]),
-                  coloraxis=dict(colorscale=BITS, cmin=0, cmax=1, colorbar=_colorbar("bit / p(1)")))
-    data = [heat, _wrong_markers(example, outputs, spec.name)]
+                  coloraxis=dict(colorscale=BITS, cmin=0, cmax=1, colorbar=_colorbar("bit / p(1)")),
+                  margin=fixed_margin(max(60, 12 + 7.5 * max(len(l.split(" ", 1)[1]) for l in ticks)), 127, 74, scale))
     return _figure(data, layout, f"Input, target and output — cursor at step {t}", 520, scale)
 
 
@@ -201,7 +212,7 @@ def heads_figure(trace: Trace, t: int, rows: np.ndarray, scale: float = 1.0) -> 
     """Each head's weighting over time (memory row x step, cursor at t) beside the memory after
     step t (row x column, the rows just written and read boxed), on the same rows."""
     data, layout, cols = _heads_panels(trace, t, rows, f"Memory after step {t}")
-    layout.update(shapes=_step_shapes(trace, t, rows, cols), margin=dict(l=60, r=90, t=round(75 * scale), b=45))
+    layout.update(shapes=_step_shapes(trace, t, rows, cols), margin=fixed_margin(90, 160, 74, scale))
     return _figure(data, layout, f"Where the heads look, and the memory after step {t}", 470, scale)
 
 
@@ -274,7 +285,7 @@ def pipeline_figure(trace: Trace, t: int, head: int, rows: np.ndarray, scale: fl
               "3 shifted w̃", f"4 sharpened w (γ = {trace.gamma[t, head]:.1f})"]
     panels = [("content", labels), ("gated", labels), ("shift", _offset_labels(trace)),
               ("shifted", labels), ("final", labels)]
-    data, layout = [], dict(showlegend=False, bargap=0.1)
+    data, layout = [], dict(showlegend=False, bargap=0.1, margin=fixed_margin(72, 20, 66, scale))
     for k, ((key, x), xdom, title) in enumerate(zip(panels, _domains([3, 3, 1.1, 3, 3], 0.045), titles), start=1):
         y = trace.shift[t, head] if key == "shift" else stages[key][rows]
         data.append(_on(_bars(x, y, kind, key) if key == "shift" else _steps_area(x, y, kind, key), k))
