@@ -51,10 +51,14 @@ def _stacked(sizes, gap: float) -> list[list[float]]:
     return [[1 - d[1], 1 - d[0]] for d in _domains(sizes, gap)]
 
 
-def _subplot(layout: dict, k: int, xdom, ydom, x: dict | None = None, y: dict | None = None, title: str = "") -> None:
+def _subplot(layout: dict, k: int, xdom, ydom, x: dict | None = None, y: dict | None = None, title: str = "",
+             share_y: bool = False) -> None:
+    """Axes (and a title) for subplot k; with share_y, subplot k draws on subplot 1's y axis (one axis
+    fewer to lay out and draw)."""
     r = _ref(k)
-    layout[f"xaxis{r}"] = dict(domain=xdom, anchor=f"y{r}", **(x or {}))
-    layout[f"yaxis{r}"] = dict(domain=ydom, anchor=f"x{r}", **(y or {}))
+    layout[f"xaxis{r}"] = dict(domain=xdom, anchor="y" if share_y else f"y{r}", **(x or {}))
+    if not share_y:
+        layout[f"yaxis{r}"] = dict(domain=ydom, anchor=f"x{r}", **(y or {}))
     if title:
         layout.setdefault("annotations", []).append(dict(
             text=title, x=(xdom[0] + xdom[1]) / 2, y=ydom[1], xref="paper", yref="paper",
@@ -66,8 +70,8 @@ def _match(k: int) -> dict:
     return {} if k == 1 else dict(matches="x")
 
 
-def _on(trace: dict, k: int) -> dict:
-    return dict(trace, xaxis=f"x{_ref(k)}", yaxis=f"y{_ref(k)}")
+def _on(trace: dict, k: int, share_y: bool = False) -> dict:
+    return dict(trace, xaxis=f"x{_ref(k)}", yaxis="y" if share_y else f"y{_ref(k)}")
 
 
 def _figure(data: list[dict], layout: dict, title: str, height: int, scale: float, frames=None) -> go.Figure:
@@ -116,18 +120,19 @@ def _row_data(rows: np.ndarray, columns: int) -> np.ndarray:
     return np.repeat(rows.astype(np.int16)[:, None], columns, axis=1)
 
 
-def cursor(t: int, k: int = 1, span: tuple[float, float] | None = None) -> list[dict]:
+def cursor(t: int, k: int = 1, span: tuple[float, float] | None = None, share_y: bool = False) -> list[dict]:
     """A box around step t spanning subplot k's height (or rows span[0]..span[1] of its y axis):
-    black under white, visible on any colour."""
-    y = dict(yref=f"y{_ref(k)}", y0=span[0] - 0.5, y1=span[1] + 0.5) if span else \
-        dict(yref=f"y{_ref(k)} domain", y0=0, y1=1)
+    black under white, visible on any colour. share_y: subplot k draws on subplot 1's y axis."""
+    ya = "y" if share_y else f"y{_ref(k)}"
+    y = dict(yref=ya, y0=span[0] - 0.5, y1=span[1] + 0.5) if span else dict(yref=f"{ya} domain", y0=0, y1=1)
     box = dict(type="rect", name="cursor", xref=f"x{_ref(k)}", x0=t - 0.5, x1=t + 0.5, **y)
     return [dict(box, line=dict(color="black", width=4.5)), dict(box, line=dict(color="white", width=2))]
 
 
-def _row_box(i: int, width: int, kind: str, k: int = 1) -> dict:
+def _row_box(i: int, width: int, kind: str, k: int = 1, share_y: bool = False) -> dict:
     """An outline around display row i of subplot k's [rows x width] heatmap; solid for write, dashed for read."""
-    return dict(type="rect", name="written" if kind == "write" else "read", xref=f"x{_ref(k)}", yref=f"y{_ref(k)}",
+    return dict(type="rect", name="written" if kind == "write" else "read", xref=f"x{_ref(k)}",
+                yref="y" if share_y else f"y{_ref(k)}",
                 x0=-0.5, x1=width - 0.5, y0=i - 0.5, y1=i + 0.5,
                 line=dict(color="black", width=3 if kind == "write" else 2.5, dash=HEAD_DASH[kind]))
 
@@ -223,26 +228,23 @@ def _heads_panels(trace: Trace, t: int, rows: np.ndarray, memory_title: str) -> 
     data, layout = [], {}
     for k, (h, xdom) in enumerate(zip(order, xdoms), start=1):
         style = "solid" if trace.head_kinds[h] == "write" else "dashed"
-        data.append(_on(_weights_heatmap(trace.weights[:, h][:, rows].T, rows, names[h]), k))
-        _subplot(layout, k, xdom, [0, 1], x=dict(title=dict(text="step")), y=_rows_yaxis(rows, k),
-                 title=f"{names[h].capitalize()} ({style} boxes)")
-    data.append(_on(_memory_heatmap(trace, t, rows), cols))
-    _subplot(layout, cols, xdoms[-1], [0, 1], x=dict(title=dict(text="column")), y=_rows_yaxis(rows, cols),
-             title=memory_title)
+        data.append(_on(_weights_heatmap(trace.weights[:, h][:, rows].T, rows, names[h]), k, share_y=True))
+        _subplot(layout, k, xdom, [0, 1], x=dict(title=dict(text="step")), y=_rows_yaxis(rows),
+                 title=f"{names[h].capitalize()} ({style} boxes)", share_y=k > 1)
+    data.append(_on(_memory_heatmap(trace, t, rows), cols, share_y=True))  # all panels on one y axis of rows
+    _subplot(layout, cols, xdoms[-1], [0, 1], x=dict(title=dict(text="column")), title=memory_title, share_y=True)
     layout["coloraxis"] = dict(colorscale=WEIGHTS, cmin=0, cmax=1, colorbar=_colorbar("weight", 1.01, 0.9))
     return data, layout, cols
 
 
 def _step_shapes(trace: Trace, t: int, rows: np.ndarray, cols: int) -> list[dict]:
     """Cursors at step t on every weighting panel, and the boxes of the rows used at t on the memory panel."""
-    cursors = [shape for k in range(1, cols) for shape in cursor(t, k)]
-    return cursors + row_boxes(trace, t, rows, cols)
+    cursors = [shape for k in range(1, cols) for shape in cursor(t, k, share_y=True)]
+    return cursors + row_boxes(trace, t, rows, cols, share_y=True)
 
 
-def _rows_yaxis(rows: np.ndarray, k: int) -> dict:
-    if k == 1:
-        return dict(title=dict(text="memory row"), **_row_ticks(rows))
-    return dict(matches="y", showticklabels=False)
+def _rows_yaxis(rows: np.ndarray) -> dict:
+    return dict(title=dict(text="memory row"), **_row_ticks(rows))
 
 
 def _weights_heatmap(z: np.ndarray, rows: np.ndarray, name: str) -> dict:
@@ -261,10 +263,10 @@ def _memory_heatmap(trace: Trace, t: int, rows: np.ndarray) -> dict:
                 hovertemplate="row %{customdata}, column %{x}: %{z:.3f}<extra></extra>")
 
 
-def row_boxes(trace: Trace, t: int, rows: np.ndarray, k: int = 1) -> list[dict]:
+def row_boxes(trace: Trace, t: int, rows: np.ndarray, k: int = 1, share_y: bool = False) -> list[dict]:
     """Outlines (on subplot k) of the rows the heads wrote or read at step t, those in view."""
     where, width = {int(r): i for i, r in enumerate(rows)}, trace.memory.shape[-1]
-    return [_row_box(where[int(r)], width, kind, k)
+    return [_row_box(where[int(r)], width, kind, k, share_y)
             for h, kind in enumerate(trace.head_kinds)
             for r in analysis.rows_hit(trace.weights[t, h]) if int(r) in where]
 
@@ -288,9 +290,9 @@ def pipeline_figure(trace: Trace, t: int, head: int, rows: np.ndarray, scale: fl
     data, layout = [], dict(showlegend=False, bargap=0.1, margin=fixed_margin(72, 20, 66, scale))
     for k, ((key, x), xdom, title) in enumerate(zip(panels, _domains([3, 3, 1.1, 3, 3], 0.045), titles), start=1):
         y = trace.shift[t, head] if key == "shift" else stages[key][rows]
-        data.append(_on(_bars(x, y, kind, key) if key == "shift" else _steps_area(x, y, kind, key), k))
-        _subplot(layout, k, xdom, [0, 1], x=_pipeline_xaxis(k, x), y=_pipeline_yaxis(k), title=title)
-    data.append(_on(_previous_line(labels, stages["previous"][rows]), 2))
+        data.append(_on(_bars(x, y, kind, key) if key == "shift" else _steps_area(x, y, kind, key), k, share_y=True))
+        _subplot(layout, k, xdom, [0, 1], x=_pipeline_xaxis(k, x), y=_pipeline_yaxis(k), title=title, share_y=k > 1)
+    data.append(_on(_previous_line(labels, stages["previous"][rows]), 2, share_y=True))
     return _figure(data, layout, f"How the {name} addresses memory at step {t}", 320, scale)
 
 

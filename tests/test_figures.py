@@ -121,7 +121,7 @@ def test_memory_scale_is_fixed_across_the_run(run):
 
 def memory_boxes(spec: dict, name: str) -> list[float]:
     """Display rows (centres) of the boxes called name, drawn on the memory panel (the last subplot)."""
-    return [(s["y0"] + s["y1"]) / 2 for s in spec["layout"]["shapes"] if s["name"] == name and s["yref"] == "y3"]
+    return [(s["y0"] + s["y1"]) / 2 for s in spec["layout"]["shapes"] if s["name"] == name and s["xref"] == "x3"]
 
 
 def test_rows_just_written_and_read_are_boxed():
