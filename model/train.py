@@ -209,7 +209,7 @@ class Trainer:
             recent = (recent + [(loss, err)])[-20:]
             avg_loss, avg_err = np.mean(recent, axis=0)
             bar.update(1)
-            bar.set_postfix(loss=f"{avg_loss:.4f}", bits_wrong=f"{avg_err:.2f}", len=p.level)
+            bar.set_postfix(loss=f"{avg_loss:.4f}", bits_wrong=f"{avg_err:.2f}", level=p.level)
             if p.updates % a.val_every == 0:
                 p.seconds = time.time() - start
                 if self.checkpoint(avg_loss) and a.stop_when_solved:
