@@ -84,6 +84,14 @@ def test_load_accepts_the_weights_path_too(saved):
 def assert_names(err: pytest.ExceptionInfo, path) -> None:
     assert str(path) in str(err.value), str(err.value)
 
+def edit_card(path, change) -> None:
+    """Apply change(card) to the JSON card beside path and write it back."""
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text())
+    change(card)
+    card_path.write_text(json.dumps(card))
+
+
 
 def test_missing_weights(saved):
     _, path = saved
@@ -114,11 +122,9 @@ def test_truncated_weights(saved):
 def test_truncated_weights_with_a_matching_card(saved):
     """Even when the card's checksum was updated, an unreadable file is a CheckpointError."""
     _, path = saved
-    weights, card_path = path.with_suffix(".safetensors"), path.with_suffix(".json")
+    weights = path.with_suffix(".safetensors")
     weights.write_bytes(weights.read_bytes()[:-100])
-    card = json.loads(card_path.read_text())
-    card["sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
-    card_path.write_text(json.dumps(card))
+    edit_card(path, lambda c: c.update(sha256=hashlib.sha256(weights.read_bytes()).hexdigest()))
     with pytest.raises(CheckpointError) as err:
         checkpoints.load(path)
     assert_names(err, weights)
@@ -138,10 +144,7 @@ def test_tampered_weights(saved):
 
 def test_wrong_checksum_in_card(saved):
     _, path = saved
-    card_path = path.with_suffix(".json")
-    card = json.loads(card_path.read_text())
-    card["sha256"] = "0" * 64
-    card_path.write_text(json.dumps(card))
+    edit_card(path, lambda c: c.update(sha256="0" * 64))
     with pytest.raises(CheckpointError) as err:
         checkpoints.load(path)
     assert_names(err, path.with_suffix(".safetensors"))
@@ -173,9 +176,7 @@ def test_card_that_is_json_but_not_an_object(saved, text):
 def test_card_that_describes_no_model(saved, change):
     _, path = saved
     card_path = path.with_suffix(".json")
-    card = json.loads(card_path.read_text())
-    change(card)
-    card_path.write_text(json.dumps(card))
+    edit_card(path, change)
     with pytest.raises(CheckpointError) as err:
         checkpoints.load(path)
     assert_names(err, card_path)
@@ -184,10 +185,7 @@ def test_card_that_describes_no_model(saved, change):
 def test_weights_of_another_shape(saved):
     """A card whose config does not fit the weights (checksum intact) is a CheckpointError."""
     _, path = saved
-    card_path = path.with_suffix(".json")
-    card = json.loads(card_path.read_text())
-    card["config"]["memory_rows"] = 11
-    card_path.write_text(json.dumps(card))
+    edit_card(path, lambda c: c["config"].update(memory_rows=11))
     with pytest.raises(CheckpointError) as err:
         checkpoints.load(path)
     assert_names(err, path.with_suffix(".safetensors"))
