@@ -1,11 +1,13 @@
 """How fast the Step-through page is in a real browser, and how much data it sends.
 
-Starts `streamlit run app/main.py` headless on a free port, drives Debian's Chromium with
-Playwright and prints:
+Starts the app headless on a free port the way the README does (scripts/run_app.sh: `python -m
+app.launch`, which is `streamlit run app/main.py` with the heavy imports and the model load done
+before the server answers), drives Debian's Chromium with Playwright and prints:
 
-- server up: process start -> /_stcore/health answers ok;
+- server up: process start -> /_stcore/health answers ok (the imports and the model load included);
 - first chart visible: navigation start -> the first Plotly chart drawn, on the cold server's
-  first session (Python imports and the model load included) and on a second, warm session;
+  first session (whatever the server still does on a first run included) and on a second, warm
+  session;
 - step: Right key pressed (keydown, in the page's clock) -> every chart that names a step shows
   the new one and the script has finished (checked in the page at every animation frame), over
   --steps presses; with the CPU time Chromium and the server spent on it (/proc), which other
@@ -75,7 +77,7 @@ def free_port() -> int:
 def serve(port: int) -> tuple[subprocess.Popen, float]:
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true", "--server.address",
+        [sys.executable, "-m", "app.launch", "--server.headless", "true", "--server.address",
          "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
     while time.perf_counter() - start < 90:

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/streamlit run app/main.py --browser.gatherUsageStats false "$@"
+# app.launch = `streamlit run app/main.py`, with torch, Plotly and the models loaded before the server answers.
+exec .venv/bin/python -m app.launch --browser.gatherUsageStats false "$@"

@@ -126,7 +126,8 @@ def free_port() -> int:
 
 
 def start_server(port: int, log_path: Path):
-    """`streamlit run app/main.py` headless on 127.0.0.1:port; returns the process once /_stcore/health is ok."""
+    """The app as scripts/run_app.sh starts it (`python -m app.launch`, i.e. `streamlit run app/main.py` after
+    the heavy imports), headless on 127.0.0.1:port; returns the process once /_stcore/health is ok."""
     import os
     import subprocess
     import sys
@@ -135,7 +136,7 @@ def start_server(port: int, log_path: Path):
 
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ENTRY), "--server.headless", "true",
+        [sys.executable, "-m", "app.launch", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
     deadline = time.monotonic() + 90
