@@ -136,17 +136,32 @@ def stack(examples: list[Example]) -> Batch:
     )
 
 
-def sample_batch(task: str, rng: np.random.Generator, batch: int, size: int, repeats: int = 1) -> Batch:
-    """A batch of one task at one size (length, or items for recall), vectorised."""
-    if task == "copy":
-        return stack([copy_example(s) for s in random_bits(rng, (batch, size, COPY_BITS))])
-    if task == "repeat_copy":
-        return stack([repeat_copy_example(s, repeats) for s in random_bits(rng, (batch, size, COPY_BITS))])
+def sample_batch(task: str, rng: np.random.Generator, batch: int, size: int, repeats: int = 1,
+                 blank_share: float = 0.0) -> Batch:
+    """A batch of one task at one size (length, or items for recall), vectorised.
+
+    `blank_share` (copy and repeat copy; for training): the share of input vectors made
+    all-zero. A blank vector looks exactly like the silent steps after the delimiter, and
+    at random it comes once in 256 vectors, so a model rarely trained on one may take it
+    for the end of the input. Evaluation keeps the plain distribution (share 0).
+    """
+    if task in ("copy", "repeat_copy"):
+        bits = with_blanks(rng, random_bits(rng, (batch, size, COPY_BITS)), blank_share)
+        if task == "copy":
+            return stack([copy_example(s) for s in bits])
+        return stack([repeat_copy_example(s, repeats) for s in bits])
     if task == "associative_recall":
         items = random_bits(rng, (batch, size, ITEM_STEPS, RECALL_BITS))
         queries = rng.integers(0, size - 1, size=batch)
         return stack([recall_example(it, int(q)) for it, q in zip(items, queries)])
     raise ValueError(f"unknown task {task!r}")
+
+
+def with_blanks(rng: np.random.Generator, bits: np.ndarray, share: float) -> np.ndarray:
+    """Zero a random `share` of the vectors of bits [B,L,W], in place; draws nothing when share is 0."""
+    if share > 0:
+        bits[rng.random(bits.shape[:2]) < share] = 0
+    return bits
 
 
 # ---------------------------------------------------------------- user input

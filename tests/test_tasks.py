@@ -121,6 +121,31 @@ def test_sample_batch_items_are_the_single_encodings():
         assert np.array_equal(batch.targets[b].numpy(), ex.targets)
 
 
+@pytest.mark.parametrize("task,reps", [("copy", 1), ("repeat_copy", 3)])
+def test_blank_share_zeroes_whole_vectors_in_inputs_and_targets_alike(task, reps):
+    batch = tasks.sample_batch(task, np.random.default_rng(4), 200, 10, reps, blank_share=0.3)
+    for b in range(200):
+        seq = batch.inputs[b, :10, :8].numpy()
+        ex = tasks.copy_example(seq) if task == "copy" else tasks.repeat_copy_example(seq, reps)
+        assert np.array_equal(batch.targets[b].numpy(), ex.targets)  # the target copies the blanks too
+    share = (batch.inputs[:, :10, :8].sum(-1) == 0).float().mean().item()
+    assert 0.25 < share < 0.35  # 0.3 asked, plus 1/256 blank by chance
+
+
+def test_blank_share_zero_draws_nothing_extra():
+    """Share 0 leaves the generator where it was: evaluation and validation sets stay as they were."""
+    plain, shared = np.random.default_rng(8), np.random.default_rng(8)
+    a = tasks.sample_batch("copy", plain, 3, 5)
+    b = tasks.sample_batch("copy", shared, 3, 5, blank_share=0.0)
+    assert np.array_equal(a.inputs.numpy(), b.inputs.numpy())
+    assert plain.integers(1 << 30) == shared.integers(1 << 30)
+
+
+def test_blank_share_one_blanks_every_vector():
+    batch = tasks.sample_batch("copy", np.random.default_rng(0), 4, 6, blank_share=1.0)
+    assert batch.inputs[:, :6, :8].sum() == 0 and batch.targets.sum() == 0
+
+
 def test_sample_batch_rejects_an_unknown_task():
     with pytest.raises(ValueError, match="unknown task"):
         tasks.sample_batch("sort", np.random.default_rng(0), 2, 3)

@@ -1,0 +1,54 @@
+"""model.train's pieces that shape training: the perturbed start state and blank vectors."""
+import numpy as np
+import torch
+
+from model import train
+
+
+def trainer(tmp_path, *flags):
+    return train.Trainer(train.parse_args(["--task", "copy", "--out", str(tmp_path), *flags]))
+
+
+def test_start_state_perturbs_the_learned_controller_state_per_sequence(tmp_path):
+    t = trainer(tmp_path, "--controller-noise", "2")
+    base = t.model.initial_state(64)
+    state = t.start_state(64)
+    h, c = state.controller
+    assert h.shape == base.controller[0].shape and c.shape == base.controller[1].shape
+    dc = (c - base.controller[1]).std(dim=1)  # one noise size per sequence, drawn in [0, sigma)
+    assert 0.0 < dc.min() < 0.6 and 1.2 < dc.max() < 2.4
+    assert dc.std() > 0.3  # sizes differ from sequence to sequence
+    dh = (h - base.controller[0]).std(dim=1)
+    assert torch.allclose(dh / dc, torch.full_like(dc, 0.3), rtol=0.35)  # hidden state: 0.3x
+    assert torch.equal(state.memory, base.memory) and torch.equal(state.weights, base.weights)
+
+
+def test_start_state_is_the_plain_one_without_noise_or_for_the_lstm(tmp_path):
+    assert trainer(tmp_path, "--controller-noise", "0").start_state(4) is None
+    assert trainer(tmp_path, "--model", "lstm").start_state(4) is None
+
+
+def test_gradients_reach_the_learned_start_state_through_the_noise(tmp_path):
+    t = trainer(tmp_path, "--batch-size", "4")
+    batch = t.sample()
+    logits, _ = t.model(batch.inputs, t.start_state(4))
+    train.masked_loss(logits, batch).backward()
+    assert t.model.init_c.grad.abs().sum() > 0 and t.model.init_h.grad.abs().sum() > 0
+
+
+def test_training_batches_hold_blank_vectors_by_default_for_copy(tmp_path):
+    t = trainer(tmp_path, "--batch-size", "64")
+    assert t.blank_share == 0.05
+    assert trainer(tmp_path, "--blank-share", "0").blank_share == 0.0
+    # every batch is one length L; its first L steps are the data, the rest silent (L+1 more)
+    shares = []
+    for _ in range(30):
+        b = t.sample()
+        length = (b.inputs.shape[1] - 1) // 2
+        shares.append((b.inputs[:, :length, :8].sum(-1) == 0).float().mean().item())
+    assert 0.03 < np.mean(shares) < 0.08
+
+
+def test_recall_has_no_blank_share(tmp_path):
+    t = train.Trainer(train.parse_args(["--task", "associative_recall", "--out", str(tmp_path)]))
+    assert t.blank_share == 0.0
