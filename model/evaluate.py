@@ -51,6 +51,25 @@ def wrong_bits(net, task: str, size: int, repeats: int, count: int, seed: int) -
     return np.concatenate(out)
 
 
+@torch.no_grad()
+def inexact(net, batch: tasks.Batch) -> int:
+    """How many sequences of a batch have at least one wrong bit."""
+    logits, _ = net(batch.inputs)
+    wrong = (logits[:, batch.mask] > 0) != (batch.targets[:, batch.mask] > 0.5)
+    return int(wrong.flatten(1).any(1).sum())
+
+
+def every_short_copy(net, longest: int = 2, chunk: int = 8192) -> dict:
+    """Copy: every input of lengths 1..longest (65,792 for 2), with how many are not copied exactly."""
+    rows = []
+    for length in range(1, longest + 1):
+        seqs = tasks.every_sequence(length)
+        bad = sum(inexact(net, tasks.stack([tasks.copy_example(s) for s in seqs[i:i + chunk]]))
+                  for i in range(0, len(seqs), chunk))
+        rows.append(dict(length=length, sequences=len(seqs), inexact=bad))
+    return dict(rows=rows, sequences=sum(r["sequences"] for r in rows), inexact=sum(r["inexact"] for r in rows))
+
+
 def error_row(net, task: str, size: int, repeats: int, count: int, in_range: bool) -> dict:
     seed = row_seed(size, repeats)
     wrong = wrong_bits(net, task, size, repeats, count, seed)
@@ -92,6 +111,8 @@ def evaluate_model(name: str, sequences: int) -> dict:
     result = dict(name=name, kind=card["kind"], task=task, sha256=card["sha256"], rows=rows)
     if task == "copy" and isinstance(net, NTM):
         result["crispness"] = crispness(net)
+    if task == "copy":
+        result["every_short_input"] = every_short_copy(net)
     result["seconds"] = round(time.time() - started, 1)
     return result
 
@@ -119,6 +140,9 @@ def summary(result: dict) -> str:
         lines.append(f"  size {r['size']:>3} x{r['repeats']:<2} {'in ' if r['in_range'] else 'out'} "
                      f"n={r['sequences']:<4} wrong bits/seq {r['mean_wrong_bits']:8.3f} "
                      f"rate {100 * r['bit_error_rate']:7.3f}% exact {100 * r['exact_share']:5.1f}%")
+    if "every_short_input" in result:
+        e = result["every_short_input"]
+        lines.append(f"  every input of length 1-2: {e['inexact']} of {e['sequences']:,} not copied exactly")
     if "crispness" in result:
         c = result["crispness"]
         lines.append(f"  crispness: mean max write weight {c['mean_max_write_weight']:.3f}, "

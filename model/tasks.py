@@ -157,6 +157,13 @@ def sample_batch(task: str, rng: np.random.Generator, batch: int, size: int, rep
     raise ValueError(f"unknown task {task!r}")
 
 
+def every_sequence(length: int) -> np.ndarray:
+    """All 256**length copy sequences of `length` bytes, [256**length, length, 8], in counting order."""
+    codes = ((np.arange(256)[:, None] >> np.arange(COPY_BITS - 1, -1, -1)) & 1).astype(np.float32)
+    index = np.stack(np.meshgrid(*[np.arange(256)] * length, indexing="ij"), -1).reshape(-1, length)
+    return codes[index]
+
+
 def with_blanks(rng: np.random.Generator, bits: np.ndarray, share: float) -> np.ndarray:
     """Zero a random `share` of the vectors of bits [B,L,W], in place; draws nothing when share is 0."""
     if share > 0:

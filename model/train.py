@@ -17,14 +17,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from model import checkpoints, tasks
+from model import checkpoints, evaluate, tasks
 from model.lstm import LSTMBaseline, LSTMConfig
 from model.ntm import NTM, NTMConfig
 
 # task -> (input size, output size, training sizes, training repeats, validation sets)
 # a validation set is (size, repeats, in_range)
 TASKS = {
-    "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1), curriculum=None, blank_share=0.05,
+    "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1), curriculum=None, blank_share=0.05, short_inputs=True,
                  val=[(8, 1, True), (14, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
     "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10), curriculum="repeats", patience=12, blank_share=0.05,
                         val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)]),
@@ -122,6 +122,24 @@ def validate(model, sets) -> dict:
                 score=in_range + beyond)
 
 
+def short_inputs() -> list[tasks.Batch]:
+    """Copy: every input of length 1, and every one of length 2 with a blank or one-bit byte (4,783 in all).
+
+    These are where a model most easily takes a sparse byte (a space is 00100000) for the end of the
+    input; a random sample rarely holds them. Checking all 65,792 inputs of lengths 1-2 takes 17 s,
+    too long to repeat during training; `model.evaluate` does it once.
+    """
+    one = tasks.every_sequence(1)
+    two = tasks.every_sequence(2)
+    sparse = two.sum(-1) <= 1  # [65536, 2]
+    return [tasks.stack([tasks.copy_example(s) for s in seqs]) for seqs in (one, two[sparse.any(1)])]
+
+
+def failures(model, batches: list[tasks.Batch]) -> int:
+    """How many sequences of the batches are not copied exactly."""
+    return sum(evaluate.inexact(model, batch) for batch in batches)
+
+
 def meets_bars(v: dict) -> bool:
     """No wrong bit in the training range, at most 0.05 % beyond it."""
     return v["in_range_errors"] == 0 and v["beyond_rate"] <= 0.0005
@@ -165,6 +183,8 @@ class Trainer:
         self.progress = Progress(level=2 if self.dim else self.top)
         self.val_sets = validation_sets(args.task, args.val_batch)
         self.big_sets = validation_sets(args.task, 4 * args.val_batch, seed=30_000)
+        self.short_sets = short_inputs() if spec.get("short_inputs") else []
+        self.head_noise = args.head_noise  # polishing turns it off; args keep what was asked, for the card
         self.snap_count = args.snapshots if args.snapshots is not None else (10 if args.task == "copy" else 0)
 
     # ------------------------------------------------------------ data
@@ -201,7 +221,7 @@ class Trainer:
     # ------------------------------------------------------------ loop
     def update(self) -> tuple[float, float]:
         batch = self.sample()
-        noise = {"noise": self.args.head_noise} if self.args.model == "ntm" and self.args.head_noise else {}
+        noise = {"noise": self.head_noise} if self.args.model == "ntm" and self.head_noise else {}
         logits, _ = self.model(batch.inputs, self.start_state(batch.inputs.shape[0]), **noise)
         loss = masked_loss(logits, batch)
         self.opt.zero_grad()
@@ -252,7 +272,7 @@ class Trainer:
     def polish(self, start: float) -> None:
         """Train `polish` more updates without noise; keep the result if it still meets the bars."""
         a, p = self.args, self.progress
-        a.head_noise, p.best_score = 0.0, 1e6  # any polished checkpoint that passes the large check wins
+        self.head_noise, p.best_score = 0.0, 1e6  # any polished checkpoint that passes the large check wins
         tqdm.write(f"polishing: {a.polish} updates without head noise")
         for _ in range(a.polish):
             loss, _ = self.update()
@@ -273,9 +293,13 @@ class Trainer:
         p.curve.append([p.sequences, train_loss, v["loss"], v["in_range_errors"]])
         full = p.level >= self.top
         solved, score = full and meets_bars(v), 1e6 + v["score"]
+        missed = 0
         if solved:
             big = validate(self.model, self.big_sets)
             solved, score = meets_bars(big), big["score"]
+            if solved and self.short_sets:
+                missed = failures(self.model, self.short_sets)
+                solved, score = missed == 0, score + missed
         if full and score <= p.best_score:
             p.best_score, p.best_updates = score, p.updates
             checkpoints.save(self.model, self.work / "best", self.args.task)
@@ -284,7 +308,8 @@ class Trainer:
             p.snapshots.append([p.updates, p.sequences, v["loss"]])
         tqdm.write(f"[{p.seconds:6.1f}s] updates {p.updates} seqs {p.sequences} level {p.level} "
                    f"val loss {v['loss']:.4f} in-range err {v['in_range_errors']:.3f} "
-                   f"beyond rate {v['beyond_rate']:.5f}{' large check passed' if solved else ''}")
+                   f"beyond rate {v['beyond_rate']:.5f}{' large check passed' if solved else ''}"
+                   f"{f' short inputs failed: {missed}' if missed else ''}")
         if solved and not p.decayed:
             p.decayed = True
             self.scale_lr(self.args.lr_decay)
@@ -328,6 +353,8 @@ class Trainer:
         a, p = self.args, self.progress
         return dict(task=a.task, model=a.model, seed=a.seed, optimizer=a.optimizer, lr=self.lr,
                     batch_size=a.batch_size, gradient_clip=a.clip, curriculum=a.curriculum,
+                    head_noise=a.head_noise if a.model == "ntm" else 0.0, polish_updates=a.polish,
+                    controller_noise=a.controller_noise if a.model == "ntm" else 0.0, blank_share=self.blank_share,
                     training_sizes=list(self.spec["sizes"]), training_repeats=list(self.spec["repeats"]),
                     sequences_seen=p.sequences, updates=p.updates, wall_seconds=round(p.seconds, 1),
                     best_at_updates=p.best_updates, best_at_sequences=p.best_updates * a.batch_size,

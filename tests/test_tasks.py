@@ -132,6 +132,13 @@ def test_blank_share_zeroes_whole_vectors_in_inputs_and_targets_alike(task, reps
     assert 0.25 < share < 0.35  # 0.3 asked, plus 1/256 blank by chance
 
 
+def test_every_sequence_lists_each_byte_string_once_in_counting_order():
+    one, two = tasks.every_sequence(1), tasks.every_sequence(2)
+    assert one.shape == (256, 1, 8) and two.shape == (65536, 2, 8)
+    assert len({r.tobytes() for r in two}) == 65536
+    assert tasks.decode_text(one[65]) == "A" and tasks.decode_text(two[65 * 256 + 66]) == "AB"
+
+
 def test_blank_share_zero_draws_nothing_extra():
     """Share 0 leaves the generator where it was: evaluation and validation sets stay as they were."""
     plain, shared = np.random.default_rng(8), np.random.default_rng(8)

@@ -52,3 +52,17 @@ def test_training_batches_hold_blank_vectors_by_default_for_copy(tmp_path):
 def test_recall_has_no_blank_share(tmp_path):
     t = train.Trainer(train.parse_args(["--task", "associative_recall", "--out", str(tmp_path)]))
     assert t.blank_share == 0.0
+
+
+def test_short_inputs_are_every_byte_and_the_sparse_pairs():
+    one, two = train.short_inputs()
+    assert one.inputs.shape == (256, 3, 9) and two.inputs.shape == (4527, 5, 9)  # 9*256 + 256*9 - 9*9
+    assert ((two.inputs[:, :2, :8].sum(-1) <= 1).any(1)).all()
+
+
+def test_failures_counts_the_sequences_with_a_wrong_bit():
+    def silent(x, state=None):  # outputs 0 everywhere: wrong wherever the target has a 1
+        return torch.full(x.shape[:2] + (8,), -5.0), None
+    one, two = train.short_inputs()
+    assert train.failures(silent, [one]) == 255  # every byte but 00000000
+    assert train.failures(silent, [one, two]) == 255 + 4526
