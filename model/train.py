@@ -72,6 +72,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="large validations in a row that must meet the bars before stopping")
     p.add_argument("--stop-when-solved", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--resume", action="store_true", help="continue from <out>/<name>.train/")
+    p.add_argument("--resume-lr", type=float, default=None,
+                   help="with --resume: continue at this learning rate instead of the saved one")
     p.add_argument("--snapshots", type=int, default=None, help="snapshots to keep (default 10 for copy, 0 else)")
     p.add_argument("--controller-size", type=int, default=None)
     p.add_argument("--lstm-layers", type=int, default=3)
@@ -343,6 +345,9 @@ class Trainer:
         state = torch.load(self.work / "state.pt", weights_only=True)
         self.model.load_state_dict(state["model"])
         self.opt.load_state_dict(state["opt"])
+        if self.args.resume_lr:
+            for group in self.opt.param_groups:
+                group["lr"] = self.args.resume_lr
         self.progress = Progress(**json.loads((self.work / "progress.json").read_text()))
         self.rng.bit_generator.state = self.progress.rng_state
         self.progress.best_score = float(self.progress.best_score)
