@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from model import checkpoints, evaluate, tasks
 from model.ntm import NTM
@@ -108,6 +109,25 @@ def test_copy_evaluation_meets_the_bars():
         assert row["bit_error_rate"] <= 0.0005, row
 
 
+def test_copy_copies_every_single_byte_exactly():
+    """All 256 inputs of length 1, a lone space (00100000) among them: sparse bytes are the hard ones."""
+    net = checkpoints.load_pretrained("copy")
+    batch = tasks.stack([tasks.copy_example(s) for s in tasks.every_sequence(1)])
+    assert evaluate.inexact(net, batch) == 0
+
+
+def test_copy_evaluation_covers_every_input_of_length_one_and_two():
+    result = json.loads((ASSETS / "eval" / "copy.json").read_text())["every_short_input"]
+    assert [r["sequences"] for r in result["rows"]] == [256, 65536]
+    assert result["inexact"] == 0
+
+
+def test_copy_card_records_the_command_that_reproduces_it():
+    training = checkpoints.read_card(ASSETS / "copy")["training"]
+    assert "--head-noise 0.5" in training["command"]  # what was asked, not the polish phase's 0
+    assert training["blank_share"] == 0.05 and training["controller_noise"] == 2.0
+
+
 def test_snapshots_along_training():
     folder = ASSETS / "snapshots" / "copy"
     index = json.loads((folder / "index.json").read_text())
@@ -134,3 +154,7 @@ def test_a_two_step_training_run_writes_a_loadable_checkpoint(tmp_path):
     assert net.run(tasks.random_copy(0, 3).inputs).outputs.shape == (7, 8)
     subprocess.run(cmd + ["--max-updates", "4", "--resume"], check=True, capture_output=True, timeout=300)
     assert checkpoints.read_card(tmp_path / "copy")["training"]["updates"] == 4
+    subprocess.run(cmd + ["--max-updates", "5", "--resume", "--resume-lr", "0.0002"], check=True,
+                   capture_output=True, timeout=300)
+    state = torch.load(tmp_path / "copy.train" / "state.pt", weights_only=True)
+    assert state["opt"]["param_groups"][0]["lr"] == 0.0002
