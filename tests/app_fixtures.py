@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from app import plotly_view
 from model import checkpoints
 from model.ntm import NTM, NTMConfig
 from model.trace import Trace
@@ -85,12 +86,20 @@ def cursor_steps(spec: dict) -> list[float]:
 
 
 def charts(at) -> dict[str, dict]:
-    """The page's Plotly charts by key (io, weights, memory, pipeline-<h>, vectors, animation)."""
+    """The page's Plotly charts by key (io, heads, pipeline-<h>, vectors, animation): the step charts
+    drawn in place by app/plotly_view.py and the charts of st.plotly_chart, as figure specs with their alt text."""
     out = {}
     for el in at.get("plotly_chart"):
-        key = el.proto.id.split("-", 2)[2]  # "$$ID-<hash>-<key>"
-        out[key] = json.loads(el.proto.spec) | {"alt": el.proto.alt}
+        out[_key(el)] = json.loads(el.proto.spec) | {"alt": el.proto.alt}
+    for el in at.get("bidi_component"):
+        if el.proto.component_name == plotly_view.NAME:
+            data = json.loads(el.proto.json)
+            out[_key(el)] = json.loads(data["figure"]) | {"alt": data["alt"], "view": data}
     return out
+
+
+def _key(el) -> str:
+    return el.proto.id.split("-", 2)[2]  # "$$ID-<hash>-<key>"
 
 
 def app_test(query: dict | None = None, page: str = STEP_PAGE):

@@ -105,6 +105,17 @@ def test_changing_the_step_moves_every_view(net):
     assert shown_step(at) == 4 and "Step 4 of 10" in at.markdown[0].value
 
 
+def test_step_charts_keep_their_identity_while_their_figures_change():
+    """The step charts are one element each across steps (app/plotly_view.py updates them in place)."""
+    at = app_test()
+    ids = lambda: {el.proto.id for el in at.get("bidi_component")}  # noqa: E731
+    first, figures_before = ids(), charts(at)
+    at.slider(key="step").set_value(3).run()
+    assert ids() == first and len(first) == 3
+    assert charts(at)["heads"]["layout"]["shapes"] != figures_before["heads"]["layout"]["shapes"]
+    assert charts(at)["io"]["view"]["step"] == 3
+
+
 def test_next_stops_at_the_last_step_and_landmarks_jump():
     at = app_test({"step": "10"})
     next(b for b in at.button if b.label.startswith("Next")).click().run()

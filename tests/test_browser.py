@@ -81,6 +81,7 @@ def test_right_key_moves_the_cursor_and_the_memory(tab, base_url):
     settle(tab)
     before = chart(tab, "Where the heads look, and the memory after step 0")
     assert before["cursors"] == [0, 0, 0, 0]  # write and read panels, each a black-and-white box
+    tab.evaluate("document.querySelectorAll('.js-plotly-plot').forEach(gd => { gd.__kept = true; })")
     tab.evaluate("document.activeElement && document.activeElement.blur()")
     tab.keyboard.press("ArrowRight")
     after = chart(tab, "Where the heads look, and the memory after step 1")
@@ -90,6 +91,9 @@ def test_right_key_moves_the_cursor_and_the_memory(tab, base_url):
     assert set(chart(tab, "Input, target and output")["cursors"]) == {1}
     assert chart(tab, "How the write head addresses memory at step 1")
     assert "step=1" in tab.url
+    kept = tab.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd.__kept === true)")
+    assert kept[:2] == [True, True], "the step charts change in place: they are not drawn anew each step"
+    assert tab.evaluate("() => document.querySelector('.ntm-chart[role=img]').getAttribute('aria-label')")
     tab.keyboard.press("ArrowLeft")
     tab.wait_for_function("() => location.search.indexOf('step=') < 0", timeout=30_000)  # step 0 is the default
     settle(tab)

@@ -4,6 +4,7 @@ import html
 import streamlit as st
 
 from app import analysis, controls, explain, figures, inputs, state
+from app.plotly_view import plotly_view
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 SPEEDS = {"slow": 900, "normal": 450, "fast": 150}
@@ -19,14 +20,15 @@ MEMORY_EQUATIONS = (r"M_t(i) = M_{t-1}(i)\,[\mathbf{1} - w_t(i)\, e_t] + w_t(i)\
                     r"r_t = \sum_i w_t(i)\, M_{t-1}(i)")
 
 
-def chart(fig, alt: str, key: str) -> None:
-    st.plotly_chart(fig, key=key, alt=alt, config=PLOTLY_CONFIG)
+def chart(fig, alt: str, key: str, t: int) -> None:
+    """A chart that changes with step t: drawn once, then updated in place (app/plotly_view.py)."""
+    plotly_view(fig, alt, key, PLOTLY_CONFIG, t)
 
 
 def pipeline(trace, t: int, head: int, rows, scale: float) -> None:
     name = analysis.head_names(trace)[head]
     chart(figures.pipeline_figure(trace, t, head, rows, scale), explain.alt_pipeline(trace, t, head, name),
-          f"pipeline-{head}")
+          f"pipeline-{head}", t)
     for col, key in zip(st.columns(4), EQUATIONS):
         col.latex(EQUATIONS[key])
     st.caption("Graves, Wayne & Danihelka (2014), §3.3, equations 5–9: the key is compared with every row "
@@ -34,7 +36,7 @@ def pipeline(trace, t: int, head: int, rows, scale: float) -> None:
 
 
 def vectors(trace, t: int, scale: float) -> None:
-    chart(figures.vectors_figure(trace, t, scale), explain.alt_vectors(trace, t), "vectors")
+    chart(figures.vectors_figure(trace, t, scale), explain.alt_vectors(trace, t), "vectors", t)
     for col, eq in zip(st.columns(2), MEMORY_EQUATIONS):
         col.latex(eq)
     st.caption("Equations 3–4 (write: erase, then add) and 2 (read). The read head reads the memory as the "
@@ -46,7 +48,7 @@ def animation(result, model: str, zoom: bool, scale: float, lecture: bool) -> No
     if not lecture:
         speed = st.columns([1, 2])[0].select_slider("Speed of Play", list(SPEEDS), value="normal", key="speed")
     fig = state.animation(result, model, result.request, zoom, SPEEDS[speed], scale)
-    chart(fig, explain.alt_animation(result.trace), "animation")
+    st.plotly_chart(fig, key="animation", alt=explain.alt_animation(result.trace), config=PLOTLY_CONFIG)
     if not lecture:
         r = result.request
         st.download_button("Download this animation (one HTML file that plays offline)",
@@ -79,11 +81,11 @@ def step_view(result, spec, lecture: bool, scale: float) -> None:
     sentence = explain.step_sentence(spec, result.example, result.trace, t)
     st.markdown(f'<div class="ntm-sentence">{html.escape(sentence, quote=False)}</div>', unsafe_allow_html=True)
     chart(figures.io_figure(spec, result.example, result.trace.outputs, t, scale),
-          explain.alt_io(spec, result.example, result.trace, t), "io")
+          explain.alt_io(spec, result.example, result.trace, t), "io", t)
     zoom = st.toggle("Zoom to the rows in use", value=True, key="zoom", bind="query-params",
                      help="Show only the memory rows the heads visit in this run (memory wraps around).")
     rows = analysis.display_rows(result.trace, zoom)
-    chart(figures.heads_figure(result.trace, t, rows, scale), explain.alt_heads(result.trace, t, rows), "heads")
+    chart(figures.heads_figure(result.trace, t, rows, scale), explain.alt_heads(result.trace, t, rows), "heads", t)
     details(result, spec.model, t, zoom, scale, lecture)
 
 
