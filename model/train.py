@@ -21,10 +21,14 @@ from model import checkpoints, evaluate, tasks
 from model.lstm import LSTMBaseline, LSTMConfig
 from model.ntm import NTM, NTMConfig
 
+BEYOND_BAR = 0.0005  # copy: at most 0.05 % wrong bits at lengths 40, 80 and 120
+
 # task -> (input size, output size, training sizes, training repeats, validation sets)
-# a validation set is (size, repeats, in_range)
+# a validation set is (size, repeats, in_range); beyond_bar: the most error rate allowed beyond the
+# training range (copy); without one, the error there is only reported (repeat copy, recall)
 TASKS = {
     "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1), curriculum=None, blank_share=0.05, short_inputs=True,
+                 beyond_bar=BEYOND_BAR,
                  val=[(8, 1, True), (14, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
     "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10), curriculum="repeats", patience=12, blank_share=0.05,
                         val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)]),
@@ -109,7 +113,10 @@ def validation_sets(task: str, batch: int, seed: int = 10_000):
 
 
 @torch.no_grad()
-def validate(model, sets) -> dict:
+def validate(model, sets, beyond_bar: float | None = BEYOND_BAR) -> dict:
+    """Bit errors on the validation sets. The score ranks checkpoints: wrong bits per sequence in
+    the training range, plus the error rate beyond it; where beyond the range is only reported
+    (beyond_bar None), that rate only breaks ties."""
     rows = []
     for size, reps, in_range, batch in sets:
         logits, _ = model(batch.inputs)
@@ -121,7 +128,7 @@ def validate(model, sets) -> dict:
     beyond = max((r["bit_error_rate"] for r in rows if not r["in_range"]), default=0.0)
     return dict(rows=rows, in_range_errors=in_range, beyond_rate=beyond,
                 loss=float(np.mean([r["loss"] for r in rows if r["in_range"]])),
-                score=in_range + beyond)
+                score=in_range + (beyond if beyond_bar is not None else 1e-3 * beyond))
 
 
 def short_inputs() -> list[tasks.Batch]:
@@ -142,9 +149,9 @@ def failures(model, batches: list[tasks.Batch]) -> int:
     return sum(evaluate.inexact(model, batch) for batch in batches)
 
 
-def meets_bars(v: dict) -> bool:
-    """No wrong bit in the training range, at most 0.05 % beyond it."""
-    return v["in_range_errors"] == 0 and v["beyond_rate"] <= 0.0005
+def meets_bars(v: dict, beyond_bar: float | None = BEYOND_BAR) -> bool:
+    """No wrong bit in the training range and, where there is a bar beyond it, at most that error rate."""
+    return v["in_range_errors"] == 0 and (beyond_bar is None or v["beyond_rate"] <= beyond_bar)
 
 
 @dataclass
@@ -291,14 +298,15 @@ class Trainer:
         """
         p = self.progress
         self.grow_curriculum(train_loss)
-        v = validate(self.model, self.val_sets)
+        bar = self.spec.get("beyond_bar")
+        v = validate(self.model, self.val_sets, bar)
         p.curve.append([p.sequences, train_loss, v["loss"], v["in_range_errors"]])
         full = p.level >= self.top
-        solved, score = full and meets_bars(v), 1e6 + v["score"]
+        solved, score = full and meets_bars(v, bar), 1e6 + v["score"]
         missed = 0
         if solved:
-            big = validate(self.model, self.big_sets)
-            solved, score = meets_bars(big), big["score"]
+            big = validate(self.model, self.big_sets, bar)
+            solved, score = meets_bars(big, bar), big["score"]
             if solved and self.short_sets:
                 missed = failures(self.model, self.short_sets)
                 solved, score = missed == 0, score + missed
@@ -370,7 +378,7 @@ class Trainer:
         if not best.with_suffix(".json").exists():
             checkpoints.save(self.model, best, self.args.task)
         model = checkpoints.load(best)
-        final = validate(model, validation_sets(self.args.task, 64, seed=20_000))
+        final = validate(model, validation_sets(self.args.task, 64, seed=20_000), self.spec.get("beyond_bar"))
         card = checkpoints.save(model, self.args.out / self.name, self.args.task, self.training_card(),
                                 {"validation": final})
         if self.snap_count:

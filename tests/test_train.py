@@ -66,3 +66,16 @@ def test_failures_counts_the_sequences_with_a_wrong_bit():
     one, two = train.short_inputs()
     assert train.failures(silent, [one]) == 255  # every byte but 00000000
     assert train.failures(silent, [one, two]) == 255 + 4526
+
+
+def test_without_a_bar_beyond_the_range_only_the_training_range_decides():
+    v = dict(in_range_errors=0, beyond_rate=0.02)
+    assert not train.meets_bars(v) and train.meets_bars(v, None)
+    assert not train.meets_bars(dict(in_range_errors=0.03, beyond_rate=0.0), None)
+
+
+def test_the_score_ranks_in_range_errors_first_where_beyond_is_only_reported(tmp_path):
+    t = train.Trainer(train.parse_args(["--task", "repeat_copy", "--out", str(tmp_path), "--val-batch", "2"]))
+    with_bar, without = train.validate(t.model, t.val_sets), train.validate(t.model, t.val_sets, None)
+    assert with_bar["score"] == with_bar["in_range_errors"] + with_bar["beyond_rate"]
+    assert without["score"] == without["in_range_errors"] + 1e-3 * without["beyond_rate"]
