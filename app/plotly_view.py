@@ -44,9 +44,18 @@ export default function ({ data, parentElement }) {
   chart.setAttribute("aria-label", data.alt);
   chart.style.minHeight = (figure.layout.height || 450) + "px";
   chart.dataset.step = data.step;
-  plotlyLoaded(data.bundle)
-    .then((Plotly) => Plotly.react(chart, figure.data, figure.layout, data.config))
-    .catch((err) => { chart.textContent = "This chart could not be drawn: " + err.message; });
+  const draw = (Plotly) => Plotly.react(chart, figure.data, figure.layout, data.config);
+  const failed = (err) => { chart.textContent = "This chart could not be drawn: " + err.message; };
+  if (chart._fullLayout) {  // drawn before: update it in place, now
+    draw(window.Plotly).catch(failed);
+    return;
+  }
+  // First draws go one per frame, so the first chart shows without waiting for the others.
+  window.__ntmFirstDraws = (window.__ntmFirstDraws || Promise.resolve())
+    .then(() => plotlyLoaded(data.bundle))
+    .then((Plotly) => new Promise((done) => requestAnimationFrame(() => done(Plotly))))
+    .then(draw)
+    .catch(failed);
 }
 """
 
