@@ -28,7 +28,7 @@ BEYOND_BAR = 0.0005  # copy: at most 0.05 % wrong bits at lengths 40, 80 and 120
 # training range (copy); without one, the error there is only reported (repeat copy, recall)
 TASKS = {
     "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1), curriculum=None, blank_share=0.05, short_inputs=True,
-                 beyond_bar=BEYOND_BAR,
+                 beyond_bar=BEYOND_BAR, train_rows=24,
                  val=[(8, 1, True), (14, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
     "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10), curriculum="repeats", patience=12, blank_share=0.05,
                         val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)]),
@@ -55,6 +55,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--controller-noise", type=float, default=2.0,
                    help="while training, start each sequence from the controller's learned start state plus "
                         "Gaussian noise of a random size up to this (cell; 0.3x for the hidden state; NTM only)")
+    p.add_argument("--train-rows", type=int, default=None,
+                   help="while training, give each batch the first n rows of memory, n drawn from this..N, so that "
+                        "writing past the end wraps onto rows still to be read (copy default 24; 0: always all N)")
     p.add_argument("--blank-share", type=float, default=None,
                    help="share of training input vectors made all-zero (copy, repeat copy; default 0.05): a blank "
                         "vector looks like the silent steps after the delimiter and is otherwise rare")
@@ -210,6 +213,27 @@ class Trainer:
         share = self.args.blank_share
         return self.spec.get("blank_share", 0.0) if share is None else share
 
+    @property
+    def train_rows(self) -> int:
+        rows = self.args.train_rows
+        return self.spec.get("train_rows", 0) if rows is None else rows
+
+    def training_state(self, batch: int):
+        """The start state for one training batch: start_state, on a memory of n <= N rows.
+
+        In a memory of N = 128 rows, a copy of 20 vectors never wraps: whatever the write head does
+        after the input lands on empty rows, so nothing teaches it to stop writing there. On longer
+        inputs those rows hold the sequence still to be read, and a diffuse write corrupts it. A
+        smaller memory (n drawn from train_rows..N per batch) makes the wrap, and its cost, part of
+        training; the model's parameters do not depend on N, and it is evaluated with all N rows.
+        """
+        state = self.start_state(batch)
+        if not self.train_rows or self.args.model != "ntm":
+            return state
+        state = state if state is not None else self.model.initial_state(batch)
+        n = int(self.rng.integers(self.train_rows, self.model.config.memory_rows + 1))
+        return state._replace(memory=state.memory[:, :n], weights=state.weights[:, :, :n].contiguous())
+
     def start_state(self, batch: int):
         """The NTM's start state with its controller state perturbed (training only), or None.
 
@@ -231,7 +255,7 @@ class Trainer:
     def update(self) -> tuple[float, float]:
         batch = self.sample()
         noise = {"noise": self.head_noise} if self.args.model == "ntm" and self.head_noise else {}
-        logits, _ = self.model(batch.inputs, self.start_state(batch.inputs.shape[0]), **noise)
+        logits, _ = self.model(batch.inputs, self.training_state(batch.inputs.shape[0]), **noise)
         loss = masked_loss(logits, batch)
         self.opt.zero_grad()
         loss.backward()
@@ -368,6 +392,7 @@ class Trainer:
                     batch_size=a.batch_size, gradient_clip=a.clip, curriculum=a.curriculum,
                     head_noise=a.head_noise if a.model == "ntm" else 0.0, polish_updates=a.polish,
                     controller_noise=a.controller_noise if a.model == "ntm" else 0.0, blank_share=self.blank_share,
+                    train_rows=self.train_rows if a.model == "ntm" else 0,
                     training_sizes=list(self.spec["sizes"]), training_repeats=list(self.spec["repeats"]),
                     sequences_seen=p.sequences, updates=p.updates, wall_seconds=round(p.seconds, 1),
                     best_at_updates=p.best_updates, best_at_sequences=p.best_updates * a.batch_size,

@@ -79,3 +79,22 @@ def test_the_score_ranks_in_range_errors_first_where_beyond_is_only_reported(tmp
     with_bar, without = train.validate(t.model, t.val_sets), train.validate(t.model, t.val_sets, None)
     assert with_bar["score"] == with_bar["in_range_errors"] + with_bar["beyond_rate"]
     assert without["score"] == without["in_range_errors"] + 1e-3 * without["beyond_rate"]
+
+
+def test_copy_trains_on_memories_of_24_to_n_rows(tmp_path):
+    t = trainer(tmp_path, "--controller-noise", "0", "--batch-size", "4")
+    assert t.train_rows == 24
+    sizes = {t.training_state(4).memory.shape[1] for _ in range(60)}
+    assert min(sizes) >= 24 and max(sizes) <= 128 and len(sizes) > 20
+    state = t.training_state(4)
+    n = state.memory.shape[1]
+    assert state.weights.shape == (4, 2, n) and torch.equal(state.weights[:, :, 0], torch.ones(4, 2))
+    logits, _ = t.model(t.sample().inputs, state)  # the model runs on any number of rows
+    assert torch.isfinite(logits).all()
+
+
+def test_train_rows_zero_keeps_every_row_and_the_lstm_has_none(tmp_path):
+    assert trainer(tmp_path, "--train-rows", "0", "--controller-noise", "0").training_state(4) is None
+    assert trainer(tmp_path, "--train-rows", "0").training_state(4).memory.shape[1] == 128
+    assert trainer(tmp_path, "--model", "lstm").training_state(4) is None
+    assert train.Trainer(train.parse_args(["--task", "associative_recall", "--out", str(tmp_path)])).train_rows == 0
