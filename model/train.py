@@ -27,7 +27,7 @@ BEYOND_BAR = 0.0005  # copy: at most 0.05 % wrong bits at lengths 40, 80 and 120
 # a validation set is (size, repeats, in_range); beyond_bar: the most error rate allowed beyond the
 # training range (copy); without one, the error there is only reported (repeat copy, recall)
 TASKS = {
-    "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1), curriculum=None, blank_share=0.05, short_inputs=True,
+    "copy": dict(io=(9, 8), sizes=(1, 20), repeats=(1, 1), curriculum=None, blank_share=0.1, short_inputs=True,
                  beyond_bar=BEYOND_BAR, train_rows=24,
                  val=[(8, 1, True), (14, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
     "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10), curriculum="repeats", patience=12, blank_share=0.05,
@@ -59,7 +59,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="while training, give each batch the first n rows of memory, n drawn from this..N, so that "
                         "writing past the end wraps onto rows still to be read (copy default 24; 0: always all N)")
     p.add_argument("--blank-share", type=float, default=None,
-                   help="share of training input vectors made all-zero (copy, repeat copy; default 0.05): a blank "
+                   help="share of training input vectors made all-zero (copy 0.1, repeat copy 0.05): a blank "
                         "vector looks like the silent steps after the delimiter and is otherwise rare")
     p.add_argument("--polish", type=int, default=400,
                    help="updates without head noise after the task is solved, to sharpen the outputs")

@@ -125,7 +125,7 @@ def test_copy_evaluation_covers_every_input_of_length_one_and_two():
 def test_copy_card_records_the_command_that_reproduces_it():
     training = checkpoints.read_card(ASSETS / "copy")["training"]
     assert "--head-noise 0.5" in training["command"]  # what was asked, not the polish phase's 0
-    assert training["blank_share"] == 0.05 and training["controller_noise"] == 2.0
+    assert training["blank_share"] == 0.1 and training["controller_noise"] == 2.0
 
 
 def test_snapshots_along_training():

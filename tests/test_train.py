@@ -38,7 +38,7 @@ def test_gradients_reach_the_learned_start_state_through_the_noise(tmp_path):
 
 def test_training_batches_hold_blank_vectors_by_default_for_copy(tmp_path):
     t = trainer(tmp_path, "--batch-size", "64")
-    assert t.blank_share == 0.05
+    assert t.blank_share == 0.1
     assert trainer(tmp_path, "--blank-share", "0").blank_share == 0.0
     # every batch is one length L; its first L steps are the data, the rest silent (L+1 more)
     shares = []
@@ -46,7 +46,7 @@ def test_training_batches_hold_blank_vectors_by_default_for_copy(tmp_path):
         b = t.sample()
         length = (b.inputs.shape[1] - 1) // 2
         shares.append((b.inputs[:, :length, :8].sum(-1) == 0).float().mean().item())
-    assert 0.03 < np.mean(shares) < 0.08
+    assert 0.08 < np.mean(shares) < 0.13  # 0.1 asked, plus 1/256 blank by chance
 
 
 def test_recall_has_no_blank_share(tmp_path):
