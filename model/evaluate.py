@@ -64,7 +64,7 @@ def every_short_copy(net, longest: int = 2, chunk: int = 8192) -> dict:
     rows = []
     for length in range(1, longest + 1):
         seqs = tasks.every_sequence(length)
-        bad = sum(inexact(net, tasks.stack([tasks.copy_example(s) for s in seqs[i:i + chunk]]))
+        bad = sum(inexact(net, tasks.copy_batch(seqs[i:i + chunk]))
                   for i in range(0, len(seqs), chunk))
         rows.append(dict(length=length, sequences=len(seqs), inexact=bad))
     return dict(rows=rows, sequences=sum(r["sequences"] for r in rows), inexact=sum(r["inexact"] for r in rows))

@@ -148,7 +148,7 @@ def sample_batch(task: str, rng: np.random.Generator, batch: int, size: int, rep
     if task in ("copy", "repeat_copy"):
         bits = with_blanks(rng, random_bits(rng, (batch, size, COPY_BITS)), blank_share)
         if task == "copy":
-            return stack([copy_example(s) for s in bits])
+            return copy_batch(bits)
         return stack([repeat_copy_example(s, repeats) for s in bits])
     if task == "associative_recall":
         items = random_bits(rng, (batch, size, ITEM_STEPS, RECALL_BITS))
@@ -162,6 +162,11 @@ def every_sequence(length: int) -> np.ndarray:
     codes = ((np.arange(256)[:, None] >> np.arange(COPY_BITS - 1, -1, -1)) & 1).astype(np.float32)
     index = np.stack(np.meshgrid(*[np.arange(256)] * length, indexing="ij"), -1).reshape(-1, length)
     return codes[index]
+
+
+def copy_batch(seqs: np.ndarray) -> Batch:
+    """The copy task's batch for sequences [B,L,8] of one length."""
+    return stack([copy_example(s) for s in seqs])
 
 
 def with_blanks(rng: np.random.Generator, bits: np.ndarray, share: float) -> np.ndarray:

@@ -144,7 +144,7 @@ def short_inputs() -> list[tasks.Batch]:
     one = tasks.every_sequence(1)
     two = tasks.every_sequence(2)
     sparse = two.sum(-1) <= 1  # [65536, 2]
-    return [tasks.stack([tasks.copy_example(s) for s in seqs]) for seqs in (one, two[sparse.any(1)])]
+    return [tasks.copy_batch(one), tasks.copy_batch(two[sparse.any(1)])]
 
 
 def failures(model, batches: list[tasks.Batch]) -> int:
@@ -326,14 +326,9 @@ class Trainer:
         v = validate(self.model, self.val_sets, bar)
         p.curve.append([p.sequences, train_loss, v["loss"], v["in_range_errors"]])
         full = p.level >= self.top
-        solved, score = full and meets_bars(v, bar), 1e6 + v["score"]
-        missed = 0
-        if solved:
-            big = validate(self.model, self.big_sets, bar)
-            solved, score = meets_bars(big, bar), big["score"]
-            if solved and self.short_sets:
-                missed = failures(self.model, self.short_sets)
-                solved, score = missed == 0, score + missed
+        solved, score, missed = False, 1e6 + v["score"], 0
+        if full and meets_bars(v, bar):
+            solved, score, missed = self.large_check(bar)
         if full and score <= p.best_score:
             p.best_score, p.best_updates = score, p.updates
             checkpoints.save(self.model, self.work / "best", self.args.task)
@@ -351,6 +346,15 @@ class Trainer:
         p.solved_streak = p.solved_streak + 1 if solved else 0
         self.save_state()
         return p.solved_streak >= self.args.solved_streak
+
+    def large_check(self, bar: float | None) -> tuple[bool, float, int]:
+        """The check that decides: 4x the sequences per size, then (copy) every short input.
+        Returns solved, the score (lower is better) and how many short inputs failed."""
+        big = validate(self.model, self.big_sets, bar)
+        if not meets_bars(big, bar) or not self.short_sets:
+            return meets_bars(big, bar), big["score"], 0
+        missed = failures(self.model, self.short_sets)
+        return missed == 0, big["score"] + missed, missed
 
     def scale_lr(self, factor: float) -> None:
         for group in self.opt.param_groups:

@@ -112,7 +112,7 @@ def test_copy_evaluation_meets_the_bars():
 def test_copy_copies_every_single_byte_exactly():
     """All 256 inputs of length 1, a lone space (00100000) among them: sparse bytes are the hard ones."""
     net = checkpoints.load_pretrained("copy")
-    batch = tasks.stack([tasks.copy_example(s) for s in tasks.every_sequence(1)])
+    batch = tasks.copy_batch(tasks.every_sequence(1))
     assert evaluate.inexact(net, batch) == 0
 
 
