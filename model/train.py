@@ -31,7 +31,9 @@ TASKS = {
                  beyond_bar=BEYOND_BAR, train_rows=24,
                  val=[(8, 1, True), (14, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
     "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10), curriculum="repeats", patience=12, blank_share=0.05,
-                        val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)]),
+                        val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)],
+                        # the large check also covers the edge of the range, where counting to 10 is hardest
+                        edge=[(size, 10, True) for size in range(1, 11)]),
     "associative_recall": dict(io=(8, 6), sizes=(2, 6), repeats=(1, 1), curriculum=None,
                                val=[(6, 1, True), (3, 1, True), (12, 1, False)]),
 }
@@ -61,6 +63,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--blank-share", type=float, default=None,
                    help="share of training input vectors made all-zero (copy 0.1, repeat copy 0.05): a blank "
                         "vector looks like the silent steps after the delimiter and is otherwise rare")
+    p.add_argument("--top-share", type=float, default=0.0,
+                   help="share of training batches drawn at the top of the hardest dimension (the largest "
+                        "repeat count for repeat copy, the longest length otherwise), where errors linger")
     p.add_argument("--polish", type=int, default=400,
                    help="updates without head noise after the task is solved, to sharpen the outputs")
     p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=None,
@@ -108,11 +113,13 @@ def bit_errors(logits, batch) -> float:
     return wrong.sum().item() / logits.shape[0]
 
 
-def validation_sets(task: str, batch: int, seed: int = 10_000):
-    """Fixed validation batches, never drawn from the training generator."""
+def validation_sets(task: str, batch: int, seed: int = 10_000, edge: bool = False):
+    """Fixed validation batches, never drawn from the training generator; with `edge`, also the
+    task's cells at the edge of its training range."""
     rng = np.random.default_rng(seed)
+    cells = TASKS[task]["val"] + (TASKS[task].get("edge", []) if edge else [])
     return [(size, reps, in_range, tasks.sample_batch(task, rng, batch, size, reps))
-            for size, reps, in_range in TASKS[task]["val"]]
+            for size, reps, in_range in cells]
 
 
 @torch.no_grad()
@@ -194,7 +201,7 @@ class Trainer:
         self.dim = (spec["curriculum"] or "sizes") if args.curriculum else None
         self.progress = Progress(level=2 if self.dim else self.top)
         self.val_sets = validation_sets(args.task, args.val_batch)
-        self.big_sets = validation_sets(args.task, 4 * args.val_batch, seed=30_000)
+        self.big_sets = validation_sets(args.task, 4 * args.val_batch, seed=30_000, edge=True)
         self.short_sets = short_inputs() if spec.get("short_inputs") else []
         self.head_noise = args.head_noise  # polishing turns it off; args keep what was asked, for the card
         self.snap_count = args.snapshots if args.snapshots is not None else (10 if args.task == "copy" else 0)
@@ -206,6 +213,8 @@ class Trainer:
         r_hi = min(r_hi, self.progress.level) if self.dim == "repeats" else r_hi
         size = int(self.rng.integers(lo, max(lo, hi) + 1))
         reps = int(self.rng.integers(r_lo, max(r_lo, r_hi) + 1))
+        if self.args.top_share and self.progress.level >= self.top and self.rng.random() < self.args.top_share:
+            size, reps = (size, r_hi) if self.spec["repeats"][1] > 1 else (hi, reps)
         return tasks.sample_batch(self.args.task, self.rng, self.args.batch_size, size, reps, self.blank_share)
 
     @property

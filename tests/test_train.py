@@ -98,3 +98,35 @@ def test_train_rows_zero_keeps_every_row_and_the_lstm_has_none(tmp_path):
     assert trainer(tmp_path, "--train-rows", "0").training_state(4).memory.shape[1] == 128
     assert trainer(tmp_path, "--model", "lstm").training_state(4) is None
     assert train.Trainer(train.parse_args(["--task", "associative_recall", "--out", str(tmp_path)])).train_rows == 0
+
+
+def drawn_cells(t, monkeypatch, n=400):
+    """The (size, repeats) of `n` training batches drawn by trainer `t`."""
+    seen = []
+    monkeypatch.setattr(train.tasks, "sample_batch", lambda task, rng, batch, size, reps=1, blanks=0.0: seen.append((size, reps)))
+    for _ in range(n):
+        t.sample()
+    return seen
+
+
+def test_top_share_draws_that_share_of_batches_at_the_largest_repeat_count(tmp_path, monkeypatch):
+    args = ["--task", "repeat_copy", "--out", str(tmp_path), "--no-curriculum"]
+    plain = drawn_cells(train.Trainer(train.parse_args(args)), monkeypatch)
+    topped = drawn_cells(train.Trainer(train.parse_args([*args, "--top-share", "0.5"])), monkeypatch)
+    at_top = lambda cells: np.mean([reps == 10 for _, reps in cells])
+    assert at_top(plain) < 0.2 and 0.45 < at_top(topped) < 0.65  # 0.1 plain; 0.5 + 0.5 * 0.1 topped
+    assert {size for size, _ in topped} == set(range(1, 11))  # sizes still cover the range
+
+
+def test_top_share_draws_the_longest_copies_and_waits_for_the_curriculum(tmp_path, monkeypatch):
+    topped = drawn_cells(trainer(tmp_path, "--top-share", "1"), monkeypatch, 50)
+    assert {size for size, _ in topped} == {20}
+    t = train.Trainer(train.parse_args(["--task", "repeat_copy", "--out", str(tmp_path), "--top-share", "1"]))
+    assert t.progress.level < t.top and max(reps for _, reps in drawn_cells(t, monkeypatch, 50)) <= t.progress.level
+
+
+def test_the_large_check_of_repeat_copy_covers_ten_repeats_at_every_length(tmp_path):
+    t = train.Trainer(train.parse_args(["--task", "repeat_copy", "--out", str(tmp_path)]))
+    cells = {(size, reps) for size, reps, in_range, _ in t.big_sets if in_range}
+    assert {(size, 10) for size in range(1, 11)} <= cells
+    assert len(t.val_sets) == len(train.TASKS["repeat_copy"]["val"])  # the quick check stays quick
