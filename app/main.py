@@ -1,7 +1,7 @@
 """NTM Explorer: the entry script. `streamlit run app/main.py` (see README)."""
 import streamlit as st
 
-from app import controls
+from app import controls, plotly_view
 
 st.set_page_config(
     page_title="NTM Explorer",
@@ -9,6 +9,7 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="collapsed" if controls.lecture_requested() else "auto",
 )
+plotly_view.preload()
 page = st.navigation([
     st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("views/step_through.py", title="Step through", icon=":material/play_circle:", url_path="step"),

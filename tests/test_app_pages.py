@@ -4,13 +4,17 @@ bad input shows the task's message and keeps the last good run; the URL restores
 Uses the shipped copy checkpoint; skips only when it is missing."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import plotly.offline
 import pytest
 
-from app import analysis, inputs
+from app import analysis, inputs, plotly_view
 from model import checkpoints
 from model.tasks import copy_example, encode_text
-from app_fixtures import HOME_PAGE, app_test, charts, cursor_steps, decode, needs_copy
+from app_fixtures import HOME_PAGE, ROOT, STEP_PAGE, app_test, charts, cursor_steps, decode, needs_copy
 
 pytestmark = needs_copy
 
@@ -108,7 +112,7 @@ def test_changing_the_step_moves_every_view(net):
 def test_step_charts_keep_their_identity_while_their_figures_change():
     """The step charts are one element each across steps (app/plotly_view.py updates them in place)."""
     at = app_test()
-    ids = lambda: {el.proto.id for el in at.get("bidi_component")}  # noqa: E731
+    ids = lambda: {el.proto.id for el in at.get("bidi_component") if el.proto.component_name == plotly_view.NAME}  # noqa: E731
     first, figures_before = ids(), charts(at)
     at.slider(key="step").set_value(3).run()
     assert ids() == first and len(first) == 3
@@ -243,3 +247,17 @@ def test_switching_to_associative_recall_shows_its_own_input():
     assert any(b.label.startswith("Query (step") for b in at.button)
     at.selectbox(key="task").set_value("copy").run()
     assert at.text_input(key="text").value == "HELLO" and input_bits(at).shape == (11, 9)
+
+
+@pytest.mark.parametrize("page", [HOME_PAGE, STEP_PAGE])
+def test_every_page_starts_loading_plotly_first_from_the_file_the_app_serves(page):
+    at = app_test(page=page)
+    first = at.get("bidi_component")[0]
+    assert first.proto.component_name == plotly_view.PRELOAD
+    data = json.loads(first.proto.json)
+    served = ROOT / "app" / "static" / Path(data["plotly"]).name
+    assert data["plotly"] == "../../app/static/" + served.name and served.stat().st_size > 1_000_000
+    header = served.read_text()[:200]  # the same plotly.js as the Python package's figures are made for
+    assert f"plotly.js (cartesian - minified) v{plotly.offline.get_plotlyjs_version()}" in header
+    assert plotly_view.CARTESIAN == served
+    assert data["bundle"].startswith("PlotlyChart.")  # the fallback: Streamlit's own chart bundle

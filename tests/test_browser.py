@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+import plotly.offline
 import pytest
 
 from app_fixtures import (CHART_JS, CHART_TITLES_JS, CHROMIUM, CHROMIUM_ARGS, RESULTS, free_port, needs_copy, settle,
@@ -94,6 +95,9 @@ def test_right_key_moves_the_cursor_and_the_memory(tab, base_url):
     kept = tab.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd.__kept === true)")
     assert kept[:2] == [True, True], "the step charts change in place: they are not drawn anew each step"
     assert tab.evaluate("() => document.querySelector('.ntm-chart[role=img]').getAttribute('aria-label')")
+    served = tab.evaluate("() => [...document.scripts].map(s => s.src).filter(s => s.includes('/app/static/'))")
+    assert len(served) == 1 and served[0].endswith("/app/static/plotly-cartesian.min.js")
+    assert tab.evaluate("() => window.__ntmPlotlyLib.version") == plotly.offline.get_plotlyjs_version()
     tab.keyboard.press("ArrowLeft")
     tab.wait_for_function("() => location.search.indexOf('step=') < 0", timeout=30_000)  # step 0 is the default
     settle(tab)
