@@ -12,7 +12,9 @@ step view rebuilds them on every step, and make_subplots / update_* cost ten tim
 """
 from __future__ import annotations
 
+import contextvars
 import html
+from typing import Callable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -29,6 +31,7 @@ HEAD_COLOUR = {"write": "#E69F00", "read": "#0072B2"}  # Okabe-Ito orange / blue
 HEAD_DASH = {"write": "solid", "read": "dash"}
 WRONG = "#E7298A"
 FONT = 13
+_AS_DICT = contextvars.ContextVar("figures_as_dict", default=False)
 
 
 # ---------------------------------------------------------------- layout helpers
@@ -86,7 +89,18 @@ def _figure(data: list[dict], layout: dict, title: str, height: int, scale: floa
     if layout["margin"].get("autoexpand") is False:  # and the theme's axis automargin off too
         for key in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
             layout[key]["automargin"] = False
-    return go.Figure(dict(data=data, layout=layout, frames=frames or []))
+    spec = dict(data=data, layout=layout, frames=frames or [])
+    return spec if _AS_DICT.get() else go.Figure(spec)
+
+
+def as_dict(build: Callable[[], go.Figure]) -> dict:
+    """What `build` (a call of any builder here) makes, as the plain dict, not validated by go.Figure:
+    about 30x faster, for tables of every step (app/plotly_view.py). Same content, no template."""
+    token = _AS_DICT.set(True)
+    try:
+        return build()
+    finally:
+        _AS_DICT.reset(token)
 
 
 def fixed_margin(l: int, r: int, b: int, scale: float) -> dict:

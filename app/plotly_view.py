@@ -13,12 +13,19 @@ fail to load, the charts fall back to Streamlit's. Nothing is downloaded from el
 """
 from __future__ import annotations
 
+import base64
 import functools
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io
 import streamlit as st
+
+from app import figures
 
 NAME = "ntm_plotly_view"
 PRELOAD = "ntm_plotly_preload"
@@ -73,7 +80,61 @@ export default function ({ data, parentElement }) {
 }
 """
 JS = LOADER + r"""
-export default function ({ data, parentElement }) {
+// ---- stepping in the browser: the Left / Right keys draw the next step from a table the server
+// sent once per run, then tell the server, which updates the rest of the page (text, slider, URL).
+const S = window.__ntmSteps || (window.__ntmSteps = {wanted: null, wantedAt: 0, server: 0, count: 0, run: null,
+                                                       trigger: null, stepper: null, clientSteps: 0});
+const PATIENCE_MS = 3000;  // how long the server may lag behind the keys before its step wins again
+
+function inWidget(event) {
+  for (const el of (event.composedPath ? event.composedPath() : [event.target])) {
+    if (!el || !el.tagName) continue;
+    if (["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName) || el.isContentEditable) return true;
+    const role = el.getAttribute && el.getAttribute("role");
+    if (["slider", "tab", "radio", "listbox", "option", "menuitem", "combobox", "spinbutton"].includes(role)) return true;
+  }
+  return false;
+}
+
+function wantedStep() {
+  return S.wanted !== null && performance.now() - S.wantedAt < PATIENCE_MS ? S.wanted : S.server;
+}
+
+function onKey(event) {
+  const delta = {ArrowRight: 1, ArrowLeft: -1}[event.key];
+  if (!delta || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented) return;
+  if (inWidget(event) || !S.trigger || !S.stepper || !S.stepper.isConnected) return;
+  event.preventDefault();
+  const from = wantedStep(), to = Math.min(Math.max(from + delta, 0), S.count - 1);
+  if (to === from) return;
+  S.wanted = to;
+  S.wantedAt = performance.now();
+  for (const chart of document.querySelectorAll(".ntm-chart")) drawStep(chart, to);
+  S.trigger("step", to);
+}
+
+function drawStep(chart, step) {
+  const own = chart.__ntm, lib = window.__ntmPlotlyLib;
+  if (!own || !own.table || own.run !== S.run || !lib || !chart._fullLayout) return;  // the server will draw it
+  const figure = JSON.parse(own.figure), change = structuredClone(own.table.values[step]);
+  for (const [i, key, value] of change.d) setOrDelete(figure.data[i], key, value);
+  for (const [key, value] of change.l) setOrDelete(figure.layout, key, value);
+  own.drawn = step;
+  chart.dataset.step = step;
+  S.clientSteps += 1;
+  lib.react(chart, figure.data, figure.layout, own.config);
+}
+
+function setOrDelete(object, key, value) {
+  if (value === null) delete object[key]; else object[key] = value;
+}
+
+if (!window.__ntmKeys) {
+  window.__ntmKeys = true;
+  document.addEventListener("keydown", onKey);
+}
+
+export default function ({ data, parentElement, setTriggerValue }) {
   let chart = parentElement.querySelector(":scope > .ntm-chart");
   if (!chart) {
     chart = document.createElement("div");
@@ -82,8 +143,22 @@ export default function ({ data, parentElement }) {
     chart.style.width = "100%";
     parentElement.appendChild(chart);
   }
-  const figure = JSON.parse(data.figure);
+  const own = chart.__ntm || (chart.__ntm = {});
+  const ident = data.run + "|" + data.view;
+  if (data.table) own.table = JSON.parse(data.table);
+  if (own.table && own.table.ident !== ident) own.table = null;  // a table of another run or view
+  Object.assign(own, {figure: data.figure, config: data.config, run: data.run});
+  if (data.stepper) Object.assign(S, {trigger: setTriggerValue, stepper: chart, count: data.count, run: data.run,
+                                      server: data.step});
   chart.setAttribute("aria-label", data.alt);
+  if (S.wanted !== null) {
+    if (data.step === S.wanted) S.wanted = null;
+    else if (data.run === S.run && performance.now() - S.wantedAt < PATIENCE_MS) return;  // the server is catching up
+  }
+  if (own.drawnIdent === ident && own.drawn === data.step) return;  // drawn already, from the table
+  own.drawnIdent = ident;
+  own.drawn = data.step;
+  const figure = JSON.parse(data.figure);
   chart.style.minHeight = (figure.layout.height || 450) + "px";
   chart.dataset.step = data.step;
   const draw = (Plotly) => Plotly.react(chart, figure.data, figure.layout, data.config);
@@ -137,8 +212,110 @@ def plotly_bundle() -> str:
     return found[0].name
 
 
-def plotly_view(fig: go.Figure, alt: str, key: str, config: dict, step: int | None = None) -> None:
-    """Draw fig under `key`; later calls with the same key update the same chart in place."""
+@dataclass(frozen=True)
+class Steps:
+    """How a chart changes with the step: `build(t)` makes its figure at any step t < count. `run`
+    names the traced run (the step space every chart of the page shares); `view` names everything
+    else the figure depends on besides t (chart, rows shown, head, scale)."""
+
+    run: str
+    view: str
+    count: int
+    build: Callable[[int], go.Figure]
+
+    @property
+    def ident(self) -> str:
+        return f"{self.run}|{self.view}"
+
+
+def plotly_view(fig: go.Figure, alt: str, key: str, config: dict, step: int | None = None,
+                steps: Steps | None = None, on_step: Callable[[int], None] | None = None) -> None:
+    """Draw fig under `key`; later calls with the same key update the same chart in place.
+
+    With `steps`, the browser also gets (once per run and view) a table of what changes from step to
+    step, so the Left / Right keys redraw the chart at once; with `on_step` (one chart per page),
+    the keys report the step they moved to, and `on_step(t)` runs before the rerun that follows."""
     data = dict(figure=plotly.io.to_json(fig, validate=False), alt=alt, config=dict(config, responsive=True),
-                step=-1 if step is None else step, **sources())
-    _component()(data=data, key=key)
+                step=-1 if step is None else step, run="", view="", **sources())
+    if steps is not None:
+        data.update(run=steps.run, view=steps.view, count=steps.count, stepper=on_step is not None)
+        if _table_missing(key, steps.ident):
+            data["table"] = step_table(steps.ident, steps.count, steps.build)
+    callbacks = {"on_step_change": lambda: _report(key, on_step)} if on_step else {}
+    _component()(data=data, key=key, **callbacks)
+
+
+def _report(key: str, on_step: Callable[[int], None]) -> None:
+    result = st.session_state.get(key)
+    step = getattr(result, "step", None) if result is not None else None
+    if isinstance(step, int) and not isinstance(step, bool):
+        on_step(step)
+
+
+# ---------------------------------------------------------------- the step tables
+
+def new_pass() -> None:
+    """Call once at the start of every run of the code that draws the step charts (a fragment)."""
+    st.session_state["_ntm_passes"] = st.session_state.get("_ntm_passes", 0) + 1
+
+
+def _table_missing(key: str, ident: str) -> bool:
+    """Whether the browser lacks this chart's table: unless the same run and view were drawn under this
+    key in the pass just before (the element stayed mounted and keeps its table), it is sent."""
+    passes = st.session_state.get("_ntm_passes", 0)
+    sent = st.session_state.setdefault("_ntm_tables", {})
+    before, sent[key] = sent.get(key), (ident, passes)
+    return before != (ident, passes - 1) and before != (ident, passes)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def step_table(ident: str, count: int, _build: Callable[[int], go.Figure]) -> str | None:
+    """JSON {ident, values}: for every step, the values of the figure's parts that differ between steps
+    (trace keys, layout keys; null: absent), or None when the table would be too large to send or the
+    figure's traces differ in number between steps (then the server draws every step)."""
+    specs = [figures.as_dict(lambda t=t: _build(t)) for t in range(count)]
+    base = specs[0]
+    if any(len(s["data"]) != len(base["data"]) for s in specs):
+        return None
+    trace_keys = sorted({(i, k) for s in specs[1:] for i, (a, b) in enumerate(zip(s["data"], base["data"]))
+                         for k in a.keys() | b.keys() if not same(a.get(k), b.get(k))})
+    layout_keys = sorted({k for s in specs[1:] for k in s["layout"].keys() | base["layout"].keys()
+                          if not same(s["layout"].get(k), base["layout"].get(k))})
+    values = [dict(d=[[i, k, encode(s["data"][i].get(k))] for i, k in trace_keys],
+                   l=[[k, encode(s["layout"].get(k))] for k in layout_keys]) for s in specs]
+    text = json.dumps(dict(ident=ident, values=values), separators=(",", ":"))
+    return text if len(text) <= MAX_TABLE_BYTES else None
+
+
+MAX_TABLE_BYTES = 1_500_000  # beyond this (the longest runs' memory views), the server draws each step
+TYPED = {"float64": "f8", "float32": "f4", "int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2",
+         "int32": "i4", "uint32": "u4"}
+
+
+def same(a, b) -> bool:
+    """Equality of figure parts that may hold numpy arrays."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape):
+            return False
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f" and b.dtype.kind == "f"))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and bool(a == b)
+
+
+def encode(value):
+    """A figure part as JSON-ready data; numeric arrays as Plotly's typed arrays (base64, as go.Figure does)."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.name == "int64" and value.size and np.abs(value).max() < 2**31:
+            value = value.astype(np.int32)
+        if value.dtype.name not in TYPED or value.ndim > 2:
+            return value.tolist()
+        spec = dict(dtype=TYPED[value.dtype.name], bdata=base64.b64encode(np.ascontiguousarray(value).tobytes()).decode())
+        return spec | ({"shape": f"{value.shape[0]}, {value.shape[1]}"} if value.ndim == 2 else {})
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value

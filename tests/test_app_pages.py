@@ -261,3 +261,18 @@ def test_every_page_starts_loading_plotly_first_from_the_file_the_app_serves(pag
     assert f"plotly.js (cartesian - minified) v{plotly.offline.get_plotlyjs_version()}" in header
     assert plotly_view.CARTESIAN == served
     assert data["bundle"].startswith("PlotlyChart.")  # the fallback: Streamlit's own chart bundle
+
+
+def test_step_tables_go_to_the_browser_once_per_run_and_again_for_a_new_run():
+    at = app_test({"text": "HELLO"})
+    views = lambda: {key: chart["view"] for key, chart in charts(at).items() if "view" in chart}  # noqa: E731
+    first = views()
+    assert set(first) == {"io", "heads", "pipeline-1"} and all(v.get("table") for v in first.values())
+    for view in first.values():
+        assert json.loads(view["table"])["ident"] == f"{view['run']}|{view['view']}" and view["count"] == 11
+    assert [v["stepper"] for v in first.values()] == [True, False, False]  # one chart reports the keys' steps
+    at.slider(key="step").set_value(3).run()
+    assert not any("table" in v for v in views().values())  # the charts stayed mounted and keep theirs
+    at.text_input(key="text").set_value("HI").run()
+    again = views()
+    assert all(v.get("table") for v in again.values()) and again["io"]["run"] != first["io"]["run"]

@@ -86,7 +86,12 @@ def test_right_key_moves_the_cursor_and_the_memory(tab, base_url):
     tab.evaluate("document.activeElement && document.activeElement.blur()")
     tab.keyboard.press("ArrowRight")
     after = chart(tab, "Where the heads look, and the memory after step 1")
+    drawn_here = tab.evaluate("() => window.__ntmSteps.clientSteps")
+    assert drawn_here == 3, "the key drew the three step charts from their tables, without waiting for the server"
+    tab.wait_for_function("() => location.search.includes('step=1')", timeout=30_000)  # then the server follows
     settle(tab)
+    assert tab.locator("[data-testid=stSlider] input[type=range]").first.input_value() == "1"
+    assert tab.get_by_text("Step 1 of 10", exact=False).first.is_visible()
     assert after["zsum"] != before["zsum"], "the memory view shows the memory of the new step"
     assert set(after["cursors"]) == {1}
     assert set(chart(tab, "Input, target and output")["cursors"]) == {1}
@@ -145,3 +150,16 @@ def test_play_animates_in_the_browser_and_the_download_plays_offline(tab, chromi
         assert chart(page, "The whole run")["zsum"] != first["zsum"]
     finally:
         offline.close()
+
+
+def test_arrow_keys_in_the_text_box_move_the_caret_not_the_step(tab, base_url):
+    tab.goto(base_url + "/step?text=HELLO")
+    settle(tab)
+    box = tab.get_by_role("textbox", name="Text: each character becomes its 8-bit code")
+    box.click()
+    tab.keyboard.press("ArrowLeft")
+    tab.keyboard.press("ArrowRight")
+    tab.wait_for_timeout(1000)
+    settle(tab)
+    assert tab.evaluate("() => window.__ntmSteps.clientSteps") == 0
+    assert "step=" not in tab.url and set(chart(tab, "Where the heads look")["cursors"]) == {0}

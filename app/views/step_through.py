@@ -1,10 +1,11 @@
 """Step through: watch the NTM read and write its memory, one step at a time."""
+import hashlib
 import html
 
 import streamlit as st
 
 from app import analysis, controls, explain, figures, inputs, state
-from app.plotly_view import plotly_view
+from app.plotly_view import Steps, new_pass, plotly_view
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 SPEEDS = {"slow": 900, "normal": 450, "fast": 150}
@@ -20,23 +21,33 @@ MEMORY_EQUATIONS = (r"M_t(i) = M_{t-1}(i)\,[\mathbf{1} - w_t(i)\, e_t] + w_t(i)\
                     r"r_t = \sum_i w_t(i)\, M_{t-1}(i)")
 
 
-def chart(fig, alt: str, key: str, t: int) -> None:
-    """A chart that changes with step t: drawn once, then updated in place (app/plotly_view.py)."""
-    plotly_view(fig, alt, key, PLOTLY_CONFIG, t)
+def chart(build, alt: str, key: str, t: int, run: str, view: str, count: int, on_step=None) -> None:
+    """A chart that changes with step t (build(t) draws it): drawn once, then updated in place, and
+    by the Left / Right keys straight from a table of every step (app/plotly_view.py)."""
+    steps = Steps(run=run, view=f"{key}|{view}", count=count, build=build)
+    plotly_view(build(t), alt, key, PLOTLY_CONFIG, t, steps, on_step)
 
 
-def pipeline(trace, t: int, head: int, rows, scale: float) -> None:
+def run_id(result) -> str:
+    """Names the traced run: the model and the request it ran on."""
+    return hashlib.sha1(repr((result.request, result.example.inputs.shape)).encode()).hexdigest()[:16]
+
+
+def pipeline(result, t: int, head: int, rows, scale: float) -> None:
+    trace = result.trace
     name = analysis.head_names(trace)[head]
-    chart(figures.pipeline_figure(trace, t, head, rows, scale), explain.alt_pipeline(trace, t, head, name),
-          f"pipeline-{head}", t)
+    chart(lambda u: figures.pipeline_figure(trace, u, head, rows, scale), explain.alt_pipeline(trace, t, head, name),
+          f"pipeline-{head}", t, run_id(result), f"{rows.tolist()}|{scale}", trace.steps)
     for col, key in zip(st.columns(4), EQUATIONS):
         col.latex(EQUATIONS[key])
     st.caption("Graves, Wayne & Danihelka (2014), §3.3, equations 5–9: the key is compared with every row "
                "of the memory as the step found it, M(t−1). The dotted line beside the gate is w(t−1).")
 
 
-def vectors(trace, t: int, scale: float) -> None:
-    chart(figures.vectors_figure(trace, t, scale), explain.alt_vectors(trace, t), "vectors", t)
+def vectors(result, t: int, scale: float) -> None:
+    trace = result.trace
+    chart(lambda u: figures.vectors_figure(trace, u, scale), explain.alt_vectors(trace, t), "vectors", t,
+          run_id(result), str(scale), trace.steps)
     for col, eq in zip(st.columns(2), MEMORY_EQUATIONS):
         col.latex(eq)
     st.caption("Equations 3–4 (write: erase, then add) and 2 (read). The read head reads the memory as the "
@@ -65,10 +76,10 @@ def details(result, model: str, t: int, zoom: bool, scale: float, lecture: bool)
     for tab, h in zip(tabs, heads):
         if tab.open:
             with tab:
-                pipeline(trace, t, h, rows, scale)
+                pipeline(result, t, h, rows, scale)
     if tabs[-2].open:
         with tabs[-2]:
-            vectors(trace, t, scale)
+            vectors(result, t, scale)
     if tabs[-1].open:
         with tabs[-1]:
             animation(result, model, zoom, scale, lecture)
@@ -77,15 +88,18 @@ def details(result, model: str, t: int, zoom: bool, scale: float, lecture: bool)
 @st.fragment
 def step_view(result, spec, lecture: bool, scale: float) -> None:
     """Everything that depends on the step: stepping reruns only this part of the page."""
-    t = controls.step_bar(spec.name, result.example, result.trace.steps, lecture)
-    sentence = explain.step_sentence(spec, result.example, result.trace, t)
+    new_pass()
+    trace, example, run, count = result.trace, result.example, run_id(result), result.trace.steps
+    t = controls.step_bar(spec.name, example, count, lecture)
+    sentence = explain.step_sentence(spec, example, trace, t)
     st.markdown(f'<div class="ntm-sentence">{html.escape(sentence, quote=False)}</div>', unsafe_allow_html=True)
-    chart(figures.io_figure(spec, result.example, result.trace.outputs, t, scale),
-          explain.alt_io(spec, result.example, result.trace, t), "io", t)
+    chart(lambda u: figures.io_figure(spec, example, trace.outputs, u, scale), explain.alt_io(spec, example, trace, t),
+          "io", t, run, str(scale), count, on_step=controls.go_to)  # this chart's keys move the step
     zoom = st.toggle("Zoom to the rows in use", value=True, key="zoom", bind="query-params",
                      help="Show only the memory rows the heads visit in this run (memory wraps around).")
-    rows = analysis.display_rows(result.trace, zoom)
-    chart(figures.heads_figure(result.trace, t, rows, scale), explain.alt_heads(result.trace, t, rows), "heads", t)
+    rows = analysis.display_rows(trace, zoom)
+    chart(lambda u: figures.heads_figure(trace, u, rows, scale), explain.alt_heads(trace, t, rows), "heads", t,
+          run, f"{rows.tolist()}|{scale}", count)
     details(result, spec.model, t, zoom, scale, lecture)
 
 
