@@ -60,6 +60,8 @@ def screenshot(tab, name: str) -> None:
 
 
 def test_every_page_renders_and_is_screenshotted(tab, base_url):
+    elsewhere = []  # the app works offline: nothing may be fetched from another host
+    tab.on("request", lambda r: None if r.url.startswith((base_url, "data:", "blob:")) else elsewhere.append(r.url))
     tab.goto(base_url + "/")
     tab.wait_for_selector('[data-testid="stApp"] h1', timeout=90_000)
     tab.wait_for_selector('[data-testid="stImage"] img', timeout=30_000)
@@ -75,6 +77,7 @@ def test_every_page_renders_and_is_screenshotted(tab, base_url):
     settle(tab)
     assert tab.get_by_text("Step 6 of 10").is_visible()
     screenshot(tab, "step_through_lecture.png")
+    assert elsewhere == []
 
 
 def test_right_key_moves_the_cursor_and_the_memory(tab, base_url):
