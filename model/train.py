@@ -32,8 +32,8 @@ TASKS = {
                  val=[(8, 1, True), (14, 1, True), (20, 1, True), (40, 1, False), (80, 1, False), (120, 1, False)]),
     "repeat_copy": dict(io=(10, 9), sizes=(1, 10), repeats=(1, 10), curriculum="repeats", patience=12, blank_share=0.05,
                         val=[(10, 10, True), (5, 5, True), (20, 10, False), (10, 20, False)],
-                        # the large check also covers the edge of the range, where counting to 10 is hardest
-                        edge=[(size, 10, True) for size in range(1, 11)]),
+                        # the large check also covers the edges of the range, where errors linger longest
+                        edge=[(size, 10, True) for size in range(1, 11)] + [(10, reps, True) for reps in range(1, 10)]),
     "associative_recall": dict(io=(8, 6), sizes=(2, 6), repeats=(1, 1), curriculum=None,
                                val=[(6, 1, True), (3, 1, True), (12, 1, False)]),
 }
@@ -64,8 +64,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="share of training input vectors made all-zero (copy 0.1, repeat copy 0.05): a blank "
                         "vector looks like the silent steps after the delimiter and is otherwise rare")
     p.add_argument("--top-share", type=float, default=0.0,
-                   help="share of training batches drawn at the top of the hardest dimension (the largest "
-                        "repeat count for repeat copy, the longest length otherwise), where errors linger")
+                   help="share of training batches drawn at the top of the range in one dimension, chosen at random "
+                        "(the longest length, or for repeat copy the most repeats), where errors linger longest")
     p.add_argument("--polish", type=int, default=400,
                    help="updates without head noise after the task is solved, to sharpen the outputs")
     p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=None,
@@ -214,7 +214,8 @@ class Trainer:
         size = int(self.rng.integers(lo, max(lo, hi) + 1))
         reps = int(self.rng.integers(r_lo, max(r_lo, r_hi) + 1))
         if self.args.top_share and self.progress.level >= self.top and self.rng.random() < self.args.top_share:
-            size, reps = (size, r_hi) if self.spec["repeats"][1] > 1 else (hi, reps)
+            tops = [dim for dim, (a, b) in (("sizes", (lo, hi)), ("repeats", (r_lo, r_hi))) if b > a]
+            size, reps = (hi, reps) if tops[int(self.rng.integers(len(tops)))] == "sizes" else (size, r_hi)
         return tasks.sample_batch(self.args.task, self.rng, self.args.batch_size, size, reps, self.blank_share)
 
     @property
