@@ -94,7 +94,7 @@ def step_view(result, spec, lecture: bool, scale: float) -> None:
     sentence = explain.step_sentence(spec, example, trace, t)
     st.markdown(f'<div class="ntm-sentence">{html.escape(sentence, quote=False)}</div>', unsafe_allow_html=True)
     chart(lambda u: figures.io_figure(spec, example, trace.outputs, u, scale), explain.alt_io(spec, example, trace, t),
-          "io", t, run, str(scale), count, on_step=controls.go_to)  # this chart's keys move the step
+          "io", t, run, str(scale), count, on_step=lambda u: controls.go_to(min(max(u, 0), count - 1)))
     zoom = st.toggle("Zoom to the rows in use", value=True, key="zoom", bind="query-params",
                      help="Show only the memory rows the heads visit in this run (memory wraps around).")
     rows = analysis.display_rows(trace, zoom)
