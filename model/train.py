@@ -113,13 +113,13 @@ def bit_errors(logits, batch) -> float:
     return wrong.sum().item() / logits.shape[0]
 
 
-def validation_sets(task: str, batch: int, seed: int = 10_000, edge: bool = False):
-    """Fixed validation batches, never drawn from the training generator; with `edge`, also the
-    task's cells at the edge of its training range."""
+def validation_sets(task: str, batch: int, seed: int = 10_000, edge: int = 0):
+    """Fixed validation batches, never drawn from the training generator; with `edge`, also that many
+    sequences in each of the task's cells at the edges of its training range."""
     rng = np.random.default_rng(seed)
-    cells = TASKS[task]["val"] + (TASKS[task].get("edge", []) if edge else [])
-    return [(size, reps, in_range, tasks.sample_batch(task, rng, batch, size, reps))
-            for size, reps, in_range in cells]
+    cells = [(*cell, batch) for cell in TASKS[task]["val"]] + [(*cell, edge) for cell in TASKS[task].get("edge", [])]
+    return [(size, reps, in_range, tasks.sample_batch(task, rng, n, size, reps))
+            for size, reps, in_range, n in cells if n]
 
 
 @torch.no_grad()
@@ -201,7 +201,7 @@ class Trainer:
         self.dim = (spec["curriculum"] or "sizes") if args.curriculum else None
         self.progress = Progress(level=2 if self.dim else self.top)
         self.val_sets = validation_sets(args.task, args.val_batch)
-        self.big_sets = validation_sets(args.task, 4 * args.val_batch, seed=30_000, edge=True)
+        self.big_sets = validation_sets(args.task, 4 * args.val_batch, seed=30_000, edge=args.val_batch)
         self.short_sets = short_inputs() if spec.get("short_inputs") else []
         self.head_noise = args.head_noise  # polishing turns it off; args keep what was asked, for the card
         self.snap_count = args.snapshots if args.snapshots is not None else (10 if args.task == "copy" else 0)

@@ -131,4 +131,6 @@ def test_the_large_check_of_repeat_copy_covers_the_edges_of_its_range(tmp_path):
     t = train.Trainer(train.parse_args(["--task", "repeat_copy", "--out", str(tmp_path)]))
     cells = {(size, reps) for size, reps, in_range, _ in t.big_sets if in_range}
     assert {(size, 10) for size in range(1, 11)} | {(10, reps) for reps in range(1, 11)} <= cells
+    sizes = [batch.inputs.shape[0] for *_, batch in t.big_sets]
+    assert sizes == [128] * len(train.TASKS["repeat_copy"]["val"]) + [32] * len(train.TASKS["repeat_copy"]["edge"])
     assert len(t.val_sets) == len(train.TASKS["repeat_copy"]["val"])  # the quick check stays quick
