@@ -126,10 +126,10 @@ def step_bar(task: str, example, steps: int, lecture: bool) -> int:
     if st.session_state.get("step", 0) > steps - 1:
         st.session_state["step"] = steps - 1
     prev, slider, nxt = st.columns([1.6, 7, 1.6], vertical_alignment="bottom")
-    # The Left / Right keys belong to the charts (app/plotly_view.py): they draw the step at once.
-    prev.button("◀ Previous", on_click=move, args=(-1, steps), width="stretch",
+    # The Left / Right keys and these buttons step the charts in the browser first (app/plotly_view.py).
+    prev.button("◀ Previous", key="step-prev", on_click=move, args=(-1, steps), width="stretch",
                 help="Previous step (Left arrow key)")
-    nxt.button("Next ▶", on_click=move, args=(1, steps), width="stretch",
+    nxt.button("Next ▶", key="step-next", on_click=move, args=(1, steps), width="stretch",
                help="Next step (Right arrow key)")
     t = slider.slider("Step", 0, steps - 1, key="step", bind="query-params")
     if not lecture:

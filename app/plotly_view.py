@@ -103,14 +103,28 @@ function wantedStep() {
 function onKey(event) {
   const delta = {ArrowRight: 1, ArrowLeft: -1}[event.key];
   if (!delta || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented) return;
-  if (inWidget(event) || !S.trigger || !S.stepper || !S.stepper.isConnected) return;
-  event.preventDefault();
+  if (!inWidget(event) && stepBy(delta)) event.preventDefault();
+}
+
+// The Previous / Next buttons (keys step-prev, step-next) step the same way; their click stops
+// here, so the server hears of it once, from stepBy. Without this script they work on their own.
+function onClick(event) {
+  const button = event.target.closest && event.target.closest(".st-key-step-prev button, .st-key-step-next button");
+  if (!button || button.disabled) return;
+  const delta = button.closest(".st-key-step-next") ? 1 : -1;
+  if (stepBy(delta)) event.stopPropagation();
+}
+
+function stepBy(delta) {
+  if (!S.trigger || !S.stepper || !S.stepper.isConnected) return false;
   const from = wantedStep(), to = Math.min(Math.max(from + delta, 0), S.count - 1);
-  if (to === from) return;
-  S.wanted = to;
-  S.wantedAt = performance.now();
-  for (const chart of document.querySelectorAll(".ntm-chart")) drawStep(chart, to);
-  S.trigger("step", to);
+  if (to !== from) {
+    S.wanted = to;
+    S.wantedAt = performance.now();
+    for (const chart of document.querySelectorAll(".ntm-chart")) drawStep(chart, to);
+    S.trigger("step", to);
+  }
+  return true;
 }
 
 function drawStep(chart, step) {
@@ -132,6 +146,7 @@ function setOrDelete(object, key, value) {
 if (!window.__ntmKeys) {
   window.__ntmKeys = true;
   document.addEventListener("keydown", onKey);
+  document.addEventListener("click", onClick, true);  // capture: before Streamlit's own handler
 }
 
 export default function ({ data, parentElement, setTriggerValue }) {

@@ -166,3 +166,20 @@ def test_arrow_keys_in_the_text_box_move_the_caret_not_the_step(tab, base_url):
     settle(tab)
     assert tab.evaluate("() => window.__ntmSteps.clientSteps") == 0
     assert "step=" not in tab.url and set(chart(tab, "Where the heads look")["cursors"]) == {0}
+
+
+def test_next_and_previous_step_the_charts_at_once_and_the_server_once(tab, base_url):
+    tab.goto(base_url + "/step?text=HELLO&step=3")
+    settle(tab)
+    tab.get_by_role("button", name="Next ▶").click()
+    assert chart(tab, "Where the heads look, and the memory after step 4")
+    tab.wait_for_function("() => location.search.includes('step=4')", timeout=30_000)
+    settle(tab)
+    tab.get_by_role("button", name="◀ Previous").click()
+    tab.get_by_role("button", name="◀ Previous").click()
+    tab.wait_for_function("() => location.search.includes('step=2')", timeout=30_000)
+    settle(tab)
+    tab.wait_for_timeout(500)
+    assert "step=2" in tab.url and tab.get_by_text("Step 2 of 10", exact=False).first.is_visible()
+    assert tab.evaluate("() => window.__ntmSteps.clientSteps") == 9  # three clicks, three charts each
+    assert set(chart(tab, "Where the heads look")["cursors"]) == {2}
