@@ -70,6 +70,23 @@ def every_short_copy(net, longest: int = 2, chunk: int = 8192) -> dict:
     return dict(rows=rows, sequences=sum(r["sequences"] for r in rows), inexact=sum(r["inexact"] for r in rows))
 
 
+def in_range_sweep(net, task: str = "repeat_copy", count: int = 100) -> dict:
+    """Repeat copy: `count` fresh sequences in every (length, repeats) cell of the training range
+    (10,000 for 100), with the cells where any sequence is not reproduced exactly."""
+    spec_sizes, spec_repeats = (1, 10), (1, 10)  # the paper's training range
+    cells = []
+    for size in range(spec_sizes[0], spec_sizes[1] + 1):
+        for reps in range(spec_repeats[0], spec_repeats[1] + 1):
+            rng = np.random.default_rng(row_seed(size, reps) + SWEEP_OFFSET)
+            bad = inexact(net, tasks.sample_batch(task, rng, count, size, reps))
+            cells += [[size, reps, bad]] if bad else []
+    total = count * (spec_sizes[1] - spec_sizes[0] + 1) * (spec_repeats[1] - spec_repeats[0] + 1)
+    return dict(per_cell=count, sequences=total, inexact=sum(c[2] for c in cells), inexact_cells=cells)
+
+
+SWEEP_OFFSET = 500_000  # the sweep's seeds differ from the rows'
+
+
 def error_row(net, task: str, size: int, repeats: int, count: int, in_range: bool) -> dict:
     seed = row_seed(size, repeats)
     wrong = wrong_bits(net, task, size, repeats, count, seed)
@@ -113,6 +130,8 @@ def evaluate_model(name: str, sequences: int) -> dict:
         result["crispness"] = crispness(net)
     if task == "copy":
         result["every_short_input"] = every_short_copy(net)
+    if task == "repeat_copy":
+        result["in_range_sweep"] = in_range_sweep(net)
     result["seconds"] = round(time.time() - started, 1)
     return result
 
@@ -143,6 +162,10 @@ def summary(result: dict) -> str:
     if "every_short_input" in result:
         e = result["every_short_input"]
         lines.append(f"  every input of length 1-2: {e['inexact']} of {e['sequences']:,} not copied exactly")
+    if "in_range_sweep" in result:
+        e = result["in_range_sweep"]
+        lines.append(f"  every (length, repeats) cell of the training range, {e['per_cell']} each: {e['inexact']} of "
+                     f"{e['sequences']:,} not reproduced exactly {e['inexact_cells'] or ''}")
     if "crispness" in result:
         c = result["crispness"]
         lines.append(f"  crispness: mean max write weight {c['mean_max_write_weight']:.3f}, "

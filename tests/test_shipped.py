@@ -54,8 +54,18 @@ def test_meets_its_bar_in_the_training_range(name):
 @pytest.mark.xfail(strict=True, reason="open: at 10 repeats about one sequence in 40 still has a wrong bit "
                                        "(issue 3 note)")
 def test_repeat_copy_is_exact_in_its_training_range():
-    rows = json.loads((ASSETS / "eval" / "repeat_copy.json").read_text())["rows"]
-    assert all(r["mean_wrong_bits"] == 0 for r in rows if r["in_range"])
+    result = json.loads((ASSETS / "eval" / "repeat_copy.json").read_text())
+    assert all(r["mean_wrong_bits"] == 0 for r in result["rows"] if r["in_range"])
+    assert result["in_range_sweep"]["sequences"] == 10_000 and result["in_range_sweep"]["inexact"] == 0
+
+
+def test_the_repeat_copy_sweep_covers_every_cell_of_the_training_range(monkeypatch):
+    seen = []
+    monkeypatch.setattr(evaluate, "inexact", lambda net, batch: seen.append(batch.inputs.shape) or int(len(seen) % 7 == 0))
+    sweep = evaluate.in_range_sweep(None, count=3)
+    assert len(seen) == 100 and {shape[0] for shape in seen} == {3}
+    assert sweep["sequences"] == 300 and sweep["inexact"] == 14 and len(sweep["inexact_cells"]) == 14
+    assert sweep["inexact_cells"][0] == [1, 7, 1]  # the 7th cell: length 1, 7 repeats
 
 
 def test_lstm_baseline_fails_beyond_its_training_range():
