@@ -183,3 +183,19 @@ def test_next_and_previous_step_the_charts_at_once_and_the_server_once(tab, base
     assert "step=2" in tab.url and tab.get_by_text("Step 2 of 10", exact=False).first.is_visible()
     assert tab.evaluate("() => window.__ntmSteps.clientSteps") == 9  # three clicks, three charts each
     assert set(chart(tab, "Where the heads look")["cursors"]) == {2}
+
+
+def test_keys_pressed_faster_than_the_server_answers_end_on_the_same_step(tab, base_url):
+    tab.goto(base_url + "/step?text=HELLO")
+    settle(tab)
+    tab.evaluate("document.activeElement && document.activeElement.blur()")
+    for _ in range(6):
+        tab.keyboard.press("ArrowRight", delay=5)
+    tab.wait_for_function("() => location.search.includes('step=6')", timeout=30_000)
+    settle(tab)
+    tab.wait_for_timeout(800)
+    settle(tab)
+    assert set(chart(tab, "Where the heads look, and the memory after step 6")["cursors"]) == {6}
+    assert set(chart(tab, "Input, target and output")["cursors"]) == {6}
+    assert tab.locator("[data-testid=stSlider] input[type=range]").first.input_value() == "6"
+    assert tab.get_by_text("Step 6 of 10", exact=False).first.is_visible()
