@@ -66,6 +66,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--top-share", type=float, default=0.0,
                    help="share of training batches drawn at the top of the range in one dimension, chosen at random "
                         "(the longest length, or for repeat copy the most repeats), where errors linger longest")
+    p.add_argument("--hard-mining", type=int, default=1,
+                   help="draw this many times the batch and train on the batch-size sequences with the smallest "
+                        "margin (for polishing a model whose rare errors sit in the tail; 1: off)")
     p.add_argument("--polish", type=int, default=400,
                    help="updates without head noise after the task is solved, to sharpen the outputs")
     p.add_argument("--curriculum", action=argparse.BooleanOptionalAction, default=None,
@@ -216,7 +219,19 @@ class Trainer:
         if self.args.top_share and self.progress.level >= self.top and self.rng.random() < self.args.top_share:
             tops = [dim for dim, (a, b) in (("sizes", (lo, hi)), ("repeats", (r_lo, r_hi))) if b > a]
             size, reps = (hi, reps) if tops[int(self.rng.integers(len(tops)))] == "sizes" else (size, r_hi)
-        return tasks.sample_batch(self.args.task, self.rng, self.args.batch_size, size, reps, self.blank_share)
+        mining = max(1, self.args.hard_mining)
+        batch = tasks.sample_batch(self.args.task, self.rng, self.args.batch_size * mining, size, reps, self.blank_share)
+        return self.hardest(batch) if mining > 1 else batch
+
+    @torch.no_grad()
+    def hardest(self, batch: tasks.Batch) -> tasks.Batch:
+        """The batch-size sequences of `batch` the model gets least right: smallest margin, the logit
+        times the target's sign, over every scored bit."""
+        logits, _ = self.model(batch.inputs)
+        m = batch.mask
+        margin = (logits[:, m] * (2 * batch.targets[:, m] - 1)).flatten(1).min(1).values
+        keep = margin.argsort()[: self.args.batch_size]
+        return tasks.Batch(batch.inputs[keep], batch.targets[keep], batch.mask)
 
     @property
     def blank_share(self) -> float:

@@ -134,3 +134,19 @@ def test_the_large_check_of_repeat_copy_covers_the_edges_of_its_range(tmp_path):
     sizes = [batch.inputs.shape[0] for *_, batch in t.big_sets]
     assert sizes == [128] * len(train.TASKS["repeat_copy"]["val"]) + [32] * len(train.TASKS["repeat_copy"]["edge"])
     assert len(t.val_sets) == len(train.TASKS["repeat_copy"]["val"])  # the quick check stays quick
+
+
+def test_hard_mining_keeps_the_sequences_with_the_smallest_margin(tmp_path):
+    t = trainer(tmp_path, "--batch-size", "4", "--hard-mining", "4")
+    batch = t.sample()
+    assert batch.inputs.shape[0] == 4
+    pool = train.tasks.sample_batch("copy", np.random.default_rng(3), 16, 5)
+    kept = t.hardest(pool)
+    with torch.no_grad():
+        logits, _ = t.model(pool.inputs)
+    m = pool.mask
+    margins = [min(float(logits[i, m][j, k] * (2 * pool.targets[i, m][j, k] - 1))
+                   for j in range(int(m.sum())) for k in range(pool.targets.shape[-1])) for i in range(16)]
+    lowest = sorted(range(16), key=margins.__getitem__)[:4]
+    assert torch.equal(kept.inputs, pool.inputs[lowest]) and torch.equal(kept.targets, pool.targets[lowest])
+    assert trainer(tmp_path, "--batch-size", "4").sample().inputs.shape[0] == 4  # off by default
