@@ -73,15 +73,13 @@ def every_short_copy(net, longest: int = 2, chunk: int = 8192) -> dict:
 def in_range_sweep(net, task: str = "repeat_copy", count: int = 100) -> dict:
     """Repeat copy: `count` fresh sequences in every (length, repeats) cell of the training range
     (10,000 for 100), with the cells where any sequence is not reproduced exactly."""
-    spec_sizes, spec_repeats = (1, 10), (1, 10)  # the paper's training range
+    grid = [(size, reps) for size in range(1, 11) for reps in range(1, 11)]  # the paper's training range
     cells = []
-    for size in range(spec_sizes[0], spec_sizes[1] + 1):
-        for reps in range(spec_repeats[0], spec_repeats[1] + 1):
-            rng = np.random.default_rng(row_seed(size, reps) + SWEEP_OFFSET)
-            bad = inexact(net, tasks.sample_batch(task, rng, count, size, reps))
-            cells += [[size, reps, bad]] if bad else []
-    total = count * (spec_sizes[1] - spec_sizes[0] + 1) * (spec_repeats[1] - spec_repeats[0] + 1)
-    return dict(per_cell=count, sequences=total, inexact=sum(c[2] for c in cells), inexact_cells=cells)
+    for size, reps in grid:
+        rng = np.random.default_rng(row_seed(size, reps) + SWEEP_OFFSET)
+        bad = inexact(net, tasks.sample_batch(task, rng, count, size, reps))
+        cells += [[size, reps, bad]] if bad else []
+    return dict(per_cell=count, sequences=count * len(grid), inexact=sum(c[2] for c in cells), inexact_cells=cells)
 
 
 SWEEP_OFFSET = 500_000  # the sweep's seeds differ from the rows'

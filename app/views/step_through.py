@@ -21,23 +21,24 @@ MEMORY_EQUATIONS = (r"M_t(i) = M_{t-1}(i)\,[\mathbf{1} - w_t(i)\, e_t] + w_t(i)\
                     r"r_t = \sum_i w_t(i)\, M_{t-1}(i)")
 
 
-def chart(build, alt: str, key: str, t: int, run: str, view: str, count: int, on_step=None) -> None:
-    """A chart that changes with step t (build(t) draws it): drawn once, then updated in place, and
-    by the Left / Right keys straight from a table of every step (app/plotly_view.py)."""
-    steps = Steps(run=run, view=f"{key}|{view}", count=count, build=build)
+def chart(build, alt: str, key: str, t: int, result, view: str, on_step=None) -> None:
+    """A chart of run `result` that changes with step t (build(t) draws it; `view` names what else it
+    depends on): drawn once, then updated in place, and by the Left / Right keys straight from a table
+    of every step (app/plotly_view.py)."""
+    steps = Steps(run=run_id(result), view=f"{key}|{view}", count=result.trace.steps, build=build)
     plotly_view(build(t), alt, key, PLOTLY_CONFIG, t, steps, on_step)
 
 
 def run_id(result) -> str:
-    """Names the traced run: the model and the request it ran on."""
-    return hashlib.sha1(repr((result.request, result.example.inputs.shape)).encode()).hexdigest()[:16]
+    """Names the traced run by the request it ran on (the request's task decides the model)."""
+    return hashlib.sha1(repr(result.request).encode()).hexdigest()[:16]
 
 
 def pipeline(result, t: int, head: int, rows, scale: float) -> None:
     trace = result.trace
     name = analysis.head_names(trace)[head]
     chart(lambda u: figures.pipeline_figure(trace, u, head, rows, scale), explain.alt_pipeline(trace, t, head, name),
-          f"pipeline-{head}", t, run_id(result), f"{rows.tolist()}|{scale}", trace.steps)
+          f"pipeline-{head}", t, result, f"{rows.tolist()}|{scale}")
     for col, key in zip(st.columns(4), EQUATIONS):
         col.latex(EQUATIONS[key])
     st.caption("Graves, Wayne & Danihelka (2014), §3.3, equations 5–9: the key is compared with every row "
@@ -47,7 +48,7 @@ def pipeline(result, t: int, head: int, rows, scale: float) -> None:
 def vectors(result, t: int, scale: float) -> None:
     trace = result.trace
     chart(lambda u: figures.vectors_figure(trace, u, scale), explain.alt_vectors(trace, t), "vectors", t,
-          run_id(result), str(scale), trace.steps)
+          result, str(scale))
     for col, eq in zip(st.columns(2), MEMORY_EQUATIONS):
         col.latex(eq)
     st.caption("Equations 3–4 (write: erase, then add) and 2 (read). The read head reads the memory as the "
@@ -89,17 +90,17 @@ def details(result, model: str, t: int, zoom: bool, scale: float, lecture: bool)
 def step_view(result, spec, lecture: bool, scale: float) -> None:
     """Everything that depends on the step: stepping reruns only this part of the page."""
     new_pass()
-    trace, example, run, count = result.trace, result.example, run_id(result), result.trace.steps
+    trace, example, count = result.trace, result.example, result.trace.steps
     t = controls.step_bar(spec.name, example, count, lecture)
     sentence = explain.step_sentence(spec, example, trace, t)
     st.markdown(f'<div class="ntm-sentence">{html.escape(sentence, quote=False)}</div>', unsafe_allow_html=True)
     chart(lambda u: figures.io_figure(spec, example, trace.outputs, u, scale), explain.alt_io(spec, example, trace, t),
-          "io", t, run, str(scale), count, on_step=lambda u: controls.go_to(min(max(u, 0), count - 1)))
+          "io", t, result, str(scale), on_step=lambda u: controls.go_to(min(max(u, 0), count - 1)))
     zoom = st.toggle("Zoom to the rows in use", value=True, key="zoom", bind="query-params",
                      help="Show only the memory rows the heads visit in this run (memory wraps around).")
     rows = analysis.display_rows(trace, zoom)
     chart(lambda u: figures.heads_figure(trace, u, rows, scale), explain.alt_heads(trace, t, rows), "heads", t,
-          run, f"{rows.tolist()}|{scale}", count)
+          result, f"{rows.tolist()}|{scale}")
     details(result, spec.model, t, zoom, scale, lecture)
 
 
